@@ -1,0 +1,105 @@
+"""Parsing: files of the corpus into Documents with citable paragraphs."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import CorpusError, DocumentError
+from ..types import Document
+from .catalog import CATALOG_NAME, CatalogEntry, infer_entry, read_catalog
+from .structure import paragraphs_from_blocks
+from .text import decode, read_text
+
+__all__ = ["SUPPORTED_SUFFIXES", "CorpusLoad", "load_corpus", "load_document", "corpus_files", "doc_id_for"]
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
+
+
+@dataclass(frozen=True)
+class CorpusLoad:
+    """What loading a corpus gave: the documents that parsed and one error per file that did not."""
+
+    documents: tuple[Document, ...]
+    errors: tuple[DocumentError, ...]
+    warnings: tuple[str, ...] = ()
+
+
+def corpus_files(corpus: Path) -> list[Path]:
+    """Every file of the corpus but the catalog and hidden files, in name order."""
+    if not corpus.is_dir():
+        raise CorpusError(f"{corpus}: no such corpus folder")
+    return sorted(
+        p for p in corpus.rglob("*")
+        if p.is_file() and p.name != CATALOG_NAME and not any(part.startswith(".") for part in p.relative_to(corpus).parts)
+    )
+
+
+def doc_id_for(path: Path) -> str:
+    """A URL-safe id from the file name: "2010-12-09-scd9-first-six-months"."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", path.stem).strip("-") or "document"
+
+
+def load_document(path: Path, entry: CatalogEntry | None = None, doc_id: str | None = None) -> Document:
+    """Parse one file; raises DocumentError naming the file and the reason."""
+    name = str(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise DocumentError(name, f"unsupported file type {suffix or '(none)'}; supported: {', '.join(SUPPORTED_SUFFIXES)}")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DocumentError(name, f"cannot read ({exc.strerror})") from exc
+    warnings: list[str] = []
+    if suffix == ".pdf":
+        from .pdf import read_pdf
+
+        if not raw:
+            raise DocumentError(name, "empty file")
+        text, blocks = read_pdf(path)
+    elif suffix in (".html", ".htm"):
+        from .html import read_html
+
+        markup, warnings = decode(name, raw)
+        text, blocks = read_html(markup)
+    else:
+        text, warnings = decode(name, raw)
+        blocks = read_text(text, markdown=suffix == ".md")
+    entry = entry or infer_entry(path, text)
+    paragraphs = paragraphs_from_blocks(text, blocks, entry.title)
+    if not any(p.end > p.start for p in paragraphs):
+        raise DocumentError(name, "no paragraphs of text found")
+    return Document(
+        doc_id=doc_id or doc_id_for(path),
+        path=path.name,
+        title=entry.title,
+        date=entry.date,
+        origin=entry.origin,
+        source=entry.source,
+        text=text,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        paragraphs=paragraphs,
+        warnings=tuple(warnings),
+    )
+
+
+def load_corpus(corpus: Path) -> CorpusLoad:
+    """Load every file under `corpus`; a file that fails is reported and the others still load."""
+    catalog = read_catalog(corpus)
+    documents, errors, warnings = [], [], []
+    seen: set[str] = set()
+    for path in corpus_files(corpus):
+        doc_id = doc_id_for(path)
+        if doc_id in seen:
+            doc_id = doc_id_for(path.with_name(path.name.replace(".", "-")))
+        try:
+            document = load_document(path, catalog.get(path.name), doc_id)
+        except DocumentError as exc:
+            errors.append(exc)
+            continue
+        seen.add(doc_id)
+        documents.append(document)
+        warnings.extend(document.warnings)
+    return CorpusLoad(tuple(documents), tuple(errors), tuple(warnings))

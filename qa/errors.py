@@ -1,0 +1,51 @@
+"""The exceptions Archive QA raises: one base class, a few named kinds."""
+
+from __future__ import annotations
+
+__all__ = [
+    "QAError",
+    "DocumentError",
+    "CorpusError",
+    "IndexError_",
+    "IndexIncompatible",
+    "IndexMissing",
+    "QueryError",
+    "NotFound",
+]
+
+
+class QAError(Exception):
+    """Base class of every error Archive QA raises on purpose."""
+
+
+class DocumentError(QAError):
+    """One document could not be read; the message names the file and the reason."""
+
+    def __init__(self, path: str, reason: str):
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")
+
+
+class CorpusError(QAError):
+    """The corpus as a whole is unusable (missing folder, unreadable catalog)."""
+
+
+class IndexError_(QAError):
+    """Base of index problems (named with a trailing underscore so as not to shadow the builtin)."""
+
+
+class IndexMissing(IndexError_):
+    """No index has been built at the given path."""
+
+
+class IndexIncompatible(IndexError_):
+    """The index on disk does not match this program, model or corpus; rebuild it."""
+
+
+class QueryError(QAError):
+    """A question, search or filter the caller gave is not usable; the message says why."""
+
+
+class NotFound(QAError):
+    """An unknown document id or paragraph anchor."""

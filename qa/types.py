@@ -1,0 +1,100 @@
+"""Plain data passed between the stages: documents, paragraphs, passages, sentences, quotes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["Paragraph", "Document", "Passage", "Sentence", "Quote", "Answer"]
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One citable paragraph: `text == document.text[start:end]`.
+
+    `label` is the number as printed ("16", "fn 4") or an ordinal ("¶7"); `anchor` is unique in
+    its document and stable across re-indexing (B16, C4, fn4, p7, c1-2); `reference` is how a
+    citation names it ("para 16", "§C ¶4", "footnote 4", "comment 1 (Ross)", "¶7").
+    """
+
+    anchor: str
+    label: str
+    section: str
+    start: int
+    end: int
+    reference: str
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed file: its canonical text, catalog facts and paragraphs in reading order."""
+
+    doc_id: str
+    path: str
+    title: str
+    date: str
+    origin: str
+    source: str
+    text: str
+    sha256: str
+    paragraphs: tuple[Paragraph, ...]
+    warnings: tuple[str, ...] = ()
+
+    def paragraph_text(self, paragraph: Paragraph) -> str:
+        return self.text[paragraph.start : paragraph.end]
+
+    def paragraph(self, anchor: str) -> Paragraph | None:
+        for p in self.paragraphs:
+            if p.anchor == anchor:
+                return p
+        return None
+
+    def citation(self, paragraph: Paragraph) -> str:
+        """The reference a reviewer checks, e.g. "Title (MPA Report 9, 9 December 2010), §C ¶4"."""
+        where = paragraph.reference
+        if paragraph.page is not None:
+            where += f", page {paragraph.page}"
+        source = f" ({self.source})" if self.source else ""
+        return f"{self.title}{source}, {where}"
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrievable span: a whole paragraph, or a window of a long one (same anchor)."""
+
+    doc_id: str
+    anchor: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of a paragraph, by offsets into the document's canonical text."""
+
+    doc_id: str
+    anchor: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Quote:
+    """Verbatim words of the archive: `document.text[start:end]`, one or more whole sentences."""
+
+    doc_id: str
+    anchor: str
+    start: int
+    end: int
+    score: float
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The quotes that answer a question, or `answered=False` with the nearest passages."""
+
+    question: str
+    answered: bool
+    quotes: tuple[Quote, ...]
+    passages: tuple = field(default_factory=tuple)
+    message: str = ""
