@@ -87,3 +87,134 @@ def show(doc_id: str, corpus: Path | None, as_json: bool) -> None:
         page = f"p.{p.page}" if p.page is not None else ""
         section = p.section.rsplit(" › ", 1)[-1]
         click.echo(f"{p.anchor:7} {p.label:6} {page:5} {section[:40]:40}  {words}")
+
+
+index_option = click.option("--index", type=click.Path(path_type=Path), default=None,
+                            help="Folder of the built index [default: index/ or $QA_INDEX].")
+model_option = click.option("--model", default=None,
+                            help="sentence-transformers model name or path [default: bundled MiniLM or $QA_MODEL].")
+
+
+def _open_archive(corpus, index, model, progress: bool = False):
+    from .archive import Archive
+
+    say = (lambda message: click.echo(message, err=True)) if progress else None
+    try:
+        archive = Archive.open(corpus, index, model, progress=progress, on_step=say)
+    except QAError as exc:
+        _fail(str(exc))
+    _report_load(archive.refresh.load)
+    return archive
+
+
+@main.command()
+@corpus_option
+@index_option
+@model_option
+@click.option("--force", is_flag=True, help="Rebuild even if the index is up to date.")
+def index(corpus, index, model, force) -> None:
+    """Build or refresh the index; only changed documents are parsed and embedded again."""
+    from .embedding import load_encoder
+    from .indexer import refresh_index
+
+    try:
+        refresh = refresh_index(config.corpus_path(corpus), config.index_path(index),
+                                load_encoder(config.model_name(model)), force=force, progress=True,
+                                on_step=lambda message: click.echo(message, err=True))
+    except QAError as exc:
+        _fail(str(exc))
+    _report_load(refresh.load)
+    counts = refresh.stored.manifest["counts"]
+    state = "built" if refresh.rebuilt else "up to date"
+    click.echo(f"index {state}: {counts['documents']} documents, {counts['passages']} passages, "
+               f"{counts['sentences']} sentences ({refresh.stored.manifest['faiss']['type']}) in {refresh.stored.path}")
+    if refresh.load.errors:
+        sys.exit(1)
+
+
+def _filter_options(function):
+    function = click.option("--doc", "doc_ids", multiple=True, help="Only this document (repeatable).")(function)
+    function = click.option("--from", "date_from", default=None, help="Documents dated on or after (2010-12-09).")(function)
+    function = click.option("--to", "date_to", default=None, help="Documents dated on or before.")(function)
+    return function
+
+
+@main.command()
+@click.argument("query")
+@click.option("-k", default=10, show_default=True, help="How many passages.")
+@_filter_options
+@corpus_option
+@index_option
+@model_option
+@click.option("--json", "as_json", is_flag=True, help="Print the POST /api/search payload.")
+def search(query, k, doc_ids, date_from, date_to, corpus, index, model, as_json) -> None:
+    """Ranked passages for QUERY, each with its citation."""
+    archive = _open_archive(corpus, index, model)
+    try:
+        result = archive.search(query, k, list(doc_ids) or None, date_from, date_to)
+    except QAError as exc:
+        _fail(str(exc))
+    if as_json:
+        _emit_json(result)
+        return
+    for rank, p in enumerate(result["passages"], 1):
+        snippet = " ".join(p["text"].split())
+        click.echo(f"{rank:2}. [{p['score']:.3f}] {p['citation']}\n    {snippet[:240]}{'…' if len(snippet) > 240 else ''}")
+
+
+@main.command()
+@click.argument("question")
+@click.option("-k", default=5, show_default=True, help="How many passages to return beside the quotes.")
+@click.option("--history", multiple=True, help="An earlier question of the conversation (repeatable, oldest first).")
+@_filter_options
+@corpus_option
+@index_option
+@model_option
+@click.option("--json", "as_json", is_flag=True, help="Print the POST /api/ask payload.")
+def ask(question, k, history, doc_ids, date_from, date_to, corpus, index, model, as_json) -> None:
+    """Verbatim quotes that answer QUESTION, with citations; or "not in the archive"."""
+    archive = _open_archive(corpus, index, model)
+    try:
+        result = archive.ask(question, list(history), k, list(doc_ids) or None, date_from, date_to)
+    except QAError as exc:
+        _fail(str(exc))
+    if as_json:
+        _emit_json(result)
+        return
+    if not result["answered"]:
+        click.echo(result["message"] + "\n")
+        for p in result["passages"][:3]:
+            click.echo(f"  - {p['citation']}: {' '.join(p['text'].split())[:200]}")
+        return
+    for quote in result["quotes"]:
+        click.echo("> " + "\n> ".join(quote["text"].splitlines()))
+        click.echo(f"  — {quote['citation']}\n")
+
+
+@main.command(name="eval")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@corpus_option
+@index_option
+@model_option
+@click.option("--json", "as_json", is_flag=True, help="Print the figures and per-question rows as JSON.")
+def eval_command(file, corpus, index, model, as_json) -> None:
+    """Hit@1, hit@5, MRR@10 of passages; quote accuracy; abstention precision and recall."""
+    from .evaluation import evaluate, read_questions
+
+    archive = _open_archive(corpus, index, model)
+    try:
+        figures = evaluate(archive, read_questions(file))
+    except QAError as exc:
+        _fail(str(exc))
+    if as_json:
+        _emit_json(figures)
+        return
+    for row in figures["rows"]:
+        if row["answerable"] and (row["rank"] != 1 or not row["top_quote"] or not row["answered"]):
+            click.echo(f"  {row['id']}: rank {row['rank']}, top quote {'ok' if row['top_quote'] else 'misses'}"
+                       f"{'' if row['answered'] else ', refused'}: {row['question']}")
+        elif not row["answerable"] and row["answered"]:
+            click.echo(f"  {row['id']}: answered but the archive does not hold it: {row['question']}")
+    for name, value in figures.items():
+        if name != "rows":
+            click.echo(f"{name:22} {value}")

@@ -6,7 +6,7 @@ from typing import Any
 
 from .types import Document, Paragraph
 
-__all__ = ["document_summary", "document_detail", "paragraph_entry"]
+__all__ = ["document_summary", "document_detail", "paragraph_entry", "passage_payload"]
 
 
 def document_summary(document: Document) -> dict[str, Any]:
@@ -44,3 +44,26 @@ def document_detail(document: Document) -> dict[str, Any]:
         "text": document.text,
         "paragraphs": [paragraph_entry(p) for p in document.paragraphs],
     }
+
+
+def passage_payload(document: Document, paragraph: Paragraph, score: float,
+                    start: int | None = None, end: int | None = None) -> dict[str, Any]:
+    """A `Passage` (or, with a sub-span, a `Quote`): `document.text[start:end] == text`, always."""
+    start = paragraph.start if start is None else start
+    end = paragraph.end if end is None else end
+    payload: dict[str, Any] = {
+        "doc_id": document.doc_id,
+        "title": document.title,
+        "date": document.date,
+        "section": paragraph.section,
+        "paragraph": paragraph.label,
+        "anchor": paragraph.anchor,
+        "text": document.text[start:end],
+        "start": start,
+        "end": end,
+        "score": round(float(score), 4),
+        "citation": document.citation(paragraph),
+    }
+    if paragraph.page is not None:
+        payload["page"] = paragraph.page
+    return payload

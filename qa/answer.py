@@ -1,0 +1,165 @@
+"""Extractive answers: rank the retrieved paragraphs' sentences and quote the best, verbatim.
+
+Nothing here writes prose. A quote is one sentence, or two adjacent ones when the first only
+introduces the second; its offsets point into the document's canonical text.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from .lexical import tokenize
+from .retrieval import Filters, Hit, Retriever
+from .store import StoredIndex
+from .types import Quote
+
+__all__ = ["AnswerSettings", "Answerer", "Ranked", "resolve_question"]
+
+# Words that point back to an earlier question ("How many staff does it have?").
+_ANAPHORA = re.compile(
+    r"\b(it|its|it's|they|them|their|theirs|this|that|these|those|he|she|his|her|there|the unit|the team|"
+    r"the report|the command|the operation|the same)\b",
+    re.IGNORECASE,
+)
+_NAMED = re.compile(r"\b(?:[A-Z]{2,}\d*|[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+|Operation\s+\w+|\w*\d\w*)\b")
+
+
+@dataclass(frozen=True)
+class AnswerSettings:
+    """How sentences are scored and when the archive is judged not to answer."""
+
+    dense_weight: float = 0.55
+    lexical_weight: float = 0.30
+    passage_weight: float = 0.15
+    paragraphs_read: int = 8
+    max_quotes: int = 3
+    per_paragraph: int = 2
+    # Extra quotes must come close to the best one; below this share of it they are noise.
+    keep_ratio: float = 0.8
+    # Calibrated on eval/questions.jsonl (see bench/ and the README): below this the archive abstains.
+    abstain_below: float = 0.42
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """The quotes and passages for one question, and the query actually searched."""
+
+    query: str
+    answered: bool
+    quotes: tuple[Quote, ...]
+    hits: tuple[Hit, ...]
+    best_score: float
+
+
+def resolve_question(question: str, history: list[str] | tuple[str, ...]) -> str:
+    """The text to search for: the question, joined to the last earlier one when it refers back to it.
+
+    A self-contained question (it names its subject) is searched alone, whatever came before.
+    """
+    earlier = [h for h in history if h and h.strip()]
+    if not earlier:
+        return question
+    refers_back = bool(_ANAPHORA.search(question))
+    names_subject = bool(_NAMED.search(question[1:]))  # the first word is capitalised anyway
+    short = len(question.split()) <= 4
+    if (refers_back and not names_subject) or (short and not names_subject):
+        return f"{earlier[-1].strip()} {question}"
+    return question
+
+
+class Answerer:
+    """Quotes from a StoredIndex, using the sentence vectors computed at index time."""
+
+    def __init__(self, stored: StoredIndex, retriever: Retriever, settings: AnswerSettings = AnswerSettings()):
+        self.stored = stored
+        self.retriever = retriever
+        self.settings = settings
+        self._sentences_of: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for i, s in enumerate(stored.sentences):
+            self._sentences_of[(s.doc_id, s.anchor)].append(i)
+        self._texts = {d.doc_id: d.text for d in stored.documents}
+        sentence_tokens = tokenize([self._texts[s.doc_id][s.start : s.end] for s in stored.sentences]) \
+            if stored.sentences else []
+        self._tokens = [set(t) for t in sentence_tokens]
+        frequency = Counter(token for t in self._tokens for token in t)
+        total = max(len(self._tokens), 1)
+        self._idf = {token: math.log(1 + total / count) for token, count in frequency.items()}
+        self._default_idf = math.log(1 + total)
+
+    def answer(self, query: str, query_vector: np.ndarray, k: int = 5, filters: Filters | None = None) -> Ranked:
+        """Search for `query` and pick the sentences that answer it."""
+        settings = self.settings
+        hits = self.retriever.search(query, query_vector, max(k, settings.paragraphs_read), filters)
+        if not hits:
+            return Ranked(query, False, (), (), 0.0)
+        query_tokens = set(tokenize([query])[0])
+        top_hit = hits[0].score or 1.0
+        candidates: list[tuple[float, int, int]] = []  # (score, first sentence, last sentence)
+        for rank, hit in enumerate(hits[: settings.paragraphs_read]):
+            rows = self._sentences_of.get((hit.doc_id, hit.anchor), [])
+            if not rows:
+                continue
+            dense = np.asarray(self.stored.sentence_vectors[rows]) @ query_vector
+            prior = hit.score / top_hit
+            for position, row in enumerate(rows):
+                lexical = self._overlap(query_tokens, self._tokens[row])
+                score = (settings.dense_weight * float(dense[position]) + settings.lexical_weight * lexical
+                         + settings.passage_weight * prior)
+                last = rows[position + 1] if self._introduces(row) and position + 1 < len(rows) else row
+                candidates.append((score, row, last))
+        chosen = self._choose(candidates)
+        quotes = tuple(self._quote(first, last, score) for score, first, last in chosen)
+        best = chosen[0][0] if chosen else 0.0
+        answered = best >= settings.abstain_below
+        return Ranked(query, answered, quotes if answered else (), tuple(hits[:k]), best)
+
+    def _overlap(self, query_tokens: set[str], sentence_tokens: set[str]) -> float:
+        """The idf-weighted share of the query's words that the sentence contains."""
+        if not query_tokens:
+            return 0.0
+        weight = {t: self._idf.get(t, self._default_idf) for t in query_tokens}
+        return sum(w for t, w in weight.items() if t in sentence_tokens) / sum(weight.values())
+
+    def _introduces(self, row: int) -> bool:
+        """A sentence ending in a colon, or a fragment under five words, is completed by the next."""
+        sentence = self.stored.sentences[row]
+        text = self._texts[sentence.doc_id][sentence.start : sentence.end]
+        return text.rstrip().endswith(":") or len(text.split()) < 5
+
+    def _choose(self, candidates: list[tuple[float, int, int]]) -> list[tuple[float, int, int]]:
+        settings = self.settings
+        chosen: list[tuple[float, int, int]] = []
+        per_paragraph: Counter[tuple[str, str]] = Counter()
+        taken_tokens: list[set[str]] = []
+        covered: set[int] = set()
+        for score, first, last in sorted(candidates, key=lambda c: -c[0]):
+            if chosen and score < settings.keep_ratio * chosen[0][0]:
+                break
+            sentence = self.stored.sentences[first]
+            key = (sentence.doc_id, sentence.anchor)
+            rows = set(range(first, last + 1))
+            if per_paragraph[key] >= settings.per_paragraph or rows & covered:
+                continue
+            tokens = set().union(*(self._tokens[r] for r in rows))
+            if any(_jaccard(tokens, other) > 0.8 for other in taken_tokens):
+                continue  # the same words from another paragraph or document add nothing
+            chosen.append((score, first, last))
+            per_paragraph[key] += 1
+            taken_tokens.append(tokens)
+            covered |= rows
+            if len(chosen) == settings.max_quotes:
+                break
+        return chosen
+
+    def _quote(self, first: int, last: int, score: float) -> Quote:
+        head, tail = self.stored.sentences[first], self.stored.sentences[last]
+        return Quote(head.doc_id, head.anchor, head.start, tail.end, round(score, 4))
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0

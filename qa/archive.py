@@ -1,0 +1,167 @@
+"""The one facade the CLI, the REST API and the UI call: `Archive.open(corpus, index)`."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from . import config
+from .answer import AnswerSettings, Answerer, resolve_question
+from .embedding import Encoder, load_encoder
+from .errors import NotFound, QueryError
+from .indexer import Refresh, refresh_index
+from .payloads import document_detail, document_summary, paragraph_entry, passage_payload
+from .retrieval import Filters, Retriever
+from .store import APPROXIMATE_ABOVE
+from .types import Document, Quote
+
+__all__ = ["Archive", "MAX_QUESTION_CHARS", "MAX_K"]
+
+MAX_QUESTION_CHARS = 2000
+MAX_K = 100
+MAX_FILTER_IDS = 100
+MAX_HISTORY = 20
+NOT_FOUND = "Not found in the archive: no passage answers this closely enough. The nearest passages are below."
+
+
+class Archive:
+    """Search, answers and documents over one corpus and its index."""
+
+    def __init__(self, refresh: Refresh, encoder: Encoder, answer_settings: AnswerSettings | None = None,
+                 **retriever_options: Any):
+        self.refresh = refresh
+        self.encoder = encoder
+        self.stored = refresh.stored
+        self.retriever = Retriever(self.stored, **retriever_options)
+        self.answerer = Answerer(self.stored, self.retriever, answer_settings or AnswerSettings())
+        self._documents: dict[str, Document] = {d.doc_id: d for d in self.stored.documents}
+
+    @classmethod
+    def open(
+        cls,
+        corpus: str | Path | None = None,
+        index: str | Path | None = None,
+        model: str | None = None,
+        *,
+        encoder: Encoder | None = None,
+        approximate_above: int = APPROXIMATE_ABOVE,
+        progress: bool = False,
+        on_step: Callable[[str], None] | None = None,
+        **retriever_options: Any,
+    ) -> "Archive":
+        """Open `index` for `corpus`, building or refreshing it first when needed."""
+        encoder = encoder or load_encoder(config.model_name(model))
+        refresh = refresh_index(config.corpus_path(corpus), config.index_path(index), encoder,
+                                approximate_above=approximate_above, progress=progress, on_step=on_step)
+        return cls(refresh, encoder, **retriever_options)
+
+    # -- documents -----------------------------------------------------------------------
+
+    def documents(self) -> list[dict[str, Any]]:
+        return [document_summary(d) for d in self._documents.values()]
+
+    def document(self, doc_id: str) -> dict[str, Any]:
+        return document_detail(self._document(doc_id))
+
+    def paragraph(self, doc_id: str, anchor: str) -> dict[str, Any]:
+        """One paragraph with its text, citation and neighbours' anchors (`prev`, `next`)."""
+        document = self._document(doc_id)
+        anchors = [p.anchor for p in document.paragraphs]
+        if anchor not in anchors:
+            raise NotFound(f"document {doc_id!r} has no paragraph {anchor!r}")
+        at = anchors.index(anchor)
+        paragraph = document.paragraphs[at]
+        return {
+            **paragraph_entry(paragraph),
+            "doc_id": doc_id,
+            "text": document.paragraph_text(paragraph),
+            "citation": document.citation(paragraph),
+            "prev": anchors[at - 1] if at > 0 else None,
+            "next": anchors[at + 1] if at + 1 < len(anchors) else None,
+        }
+
+    def health(self) -> dict[str, Any]:
+        manifest = self.stored.manifest
+        return {
+            "status": "ok",
+            "documents": len(self._documents),
+            "passages": manifest["counts"]["passages"],
+            "model": manifest["model"],
+            "index": {"built_at": manifest["built_at"], "version": manifest["format_version"],
+                      "faiss": manifest["faiss"]["type"]},
+        }
+
+    # -- search --------------------------------------------------------------------------
+
+    def search(self, query: str, k: int = 10, doc_ids: list[str] | None = None,
+               date_from: str | None = None, date_to: str | None = None) -> dict[str, Any]:
+        """`POST /api/search`: the `k` best paragraphs for `query`."""
+        began = time.perf_counter()
+        query = _check_text("query", query)
+        filters = _filters(k, doc_ids, date_from, date_to)
+        hits = self.retriever.search(query, self.encoder.encode([query])[0], k, filters)
+        passages = [self._passage(hit.doc_id, hit.anchor, hit.score) for hit in hits]
+        return {"query": query, "took_ms": _ms(began), "passages": passages}
+
+    def ask(self, question: str, history: list[str] | tuple[str, ...] = (), k: int = 5,
+            doc_ids: list[str] | None = None, date_from: str | None = None,
+            date_to: str | None = None) -> dict[str, Any]:
+        """`POST /api/ask`: verbatim quotes that answer `question`, or `answered: false` and the nearest passages.
+
+        `history` holds the conversation's earlier questions, oldest first; a follow-up that
+        refers back ("How many staff does it have?") is searched together with the last one.
+        """
+        began = time.perf_counter()
+        question = _check_text("question", question)
+        if history is None:
+            history = ()
+        if not isinstance(history, (list, tuple)) or len(history) > MAX_HISTORY:
+            raise QueryError(f"history must be a list of at most {MAX_HISTORY} earlier questions")
+        history = [_check_text("history item", h) for h in history]
+        filters = _filters(k, doc_ids, date_from, date_to)
+        query = resolve_question(question, history)
+        ranked = self.answerer.answer(query, self.encoder.encode([query])[0], k, filters)
+        return {
+            "question": question,
+            "answered": ranked.answered,
+            "took_ms": _ms(began),
+            "message": "" if ranked.answered else NOT_FOUND,
+            "searched": query,
+            "quotes": [self._quote(q) for q in ranked.quotes],
+            "passages": [self._passage(h.doc_id, h.anchor, h.score) for h in ranked.hits],
+        }
+
+    def _quote(self, quote: Quote) -> dict[str, Any]:
+        document = self._documents[quote.doc_id]
+        return passage_payload(document, document.paragraph(quote.anchor), quote.score, quote.start, quote.end)
+
+    def _passage(self, doc_id: str, anchor: str, score: float) -> dict[str, Any]:
+        document = self._documents[doc_id]
+        return passage_payload(document, document.paragraph(anchor), score)
+
+    def _document(self, doc_id: str) -> Document:
+        try:
+            return self._documents[doc_id]
+        except KeyError:
+            raise NotFound(f"no document {doc_id!r}; GET /api/documents lists them") from None
+
+
+def _check_text(field: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise QueryError(f"{field} is empty; type a question or some words to search for")
+    if len(value) > MAX_QUESTION_CHARS:
+        raise QueryError(f"{field} is {len(value)} characters long; the limit is {MAX_QUESTION_CHARS}")
+    return value.strip()
+
+
+def _filters(k: Any, doc_ids, date_from, date_to) -> Filters:
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
+        raise QueryError(f"k must be a whole number from 1 to {MAX_K}, not {k!r}")
+    if doc_ids is not None and len(doc_ids) > MAX_FILTER_IDS:
+        raise QueryError(f"doc_ids lists {len(doc_ids)} documents; the limit is {MAX_FILTER_IDS}")
+    return Filters(tuple(doc_ids) if doc_ids else None, date_from or None, date_to or None)
+
+
+def _ms(began: float) -> float:
+    return round((time.perf_counter() - began) * 1000, 2)

