@@ -14,11 +14,24 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
+# English stop words plus the words that only make a question a question.
+_QUESTION_WORDS = ["what", "which", "who", "whom", "whose", "when", "where", "why", "how", "many", "much",
+                   "does", "did", "do", "according", "say", "says", "said"]
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> list[str]:
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return sorted(set(STOPWORDS_EN) | set(_QUESTION_WORDS))
+
+
 def tokenize(texts: list[str]) -> list[list[str]]:
     """One token list per text, as BM25 indexes and queries them."""
     import bm25s
 
-    return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer().stemWords, return_ids=False, show_progress=False)
+    return bm25s.tokenize(texts, stopwords=_stopwords(), stemmer=_stemmer().stemWords, return_ids=False,
+                          show_progress=False)
 
 
 def tokens(text: str) -> list[str]:
