@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 
-from qa.types import Document, Paragraph, Passage, Sentence
+from .documents.blocks import strip_span
+from .types import Document, Paragraph, Passage, Sentence
 
 __all__ = ["split_sentences", "passage_spans", "passages", "sentences", "embedding_text"]
 
@@ -63,7 +64,7 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     spans: list[tuple[int, int]] = []
     previous = start
     for cut in sorted(cuts) + [end]:
-        s, e = _strip(text, previous, cut)
+        s, e = strip_span(text, previous, cut)
         if s < e:
             spans.append((s, e))
         previous = cut
@@ -136,14 +137,6 @@ def _next_char(text: str, pos: int, end: int) -> str | None:
     return text[pos] if pos < end else None
 
 
-def _strip(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
 def passage_spans(
     text: str, start: int, end: int, max_chars: int = 1200, overlap_sentences: int = 1
 ) -> list[tuple[int, int]]:
@@ -153,7 +146,7 @@ def passage_spans(
     """
     if max_chars < 1 or overlap_sentences < 0:
         raise ValueError("max_chars must be positive and overlap_sentences not negative")
-    s, e = _strip(text, start, end)
+    s, e = strip_span(text, start, end)
     if s == e:
         return []
     if e - s <= max_chars:
