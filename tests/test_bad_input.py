@@ -77,3 +77,38 @@ def test_cli_exit_status_says_some_files_failed(tmp_path):
     assert result.exit_code == 1
     assert f"error: {corpus / 'empty.txt'}: empty file" in result.stderr
     assert "2010-12-09-scd9-first-six-months" in result.stdout
+
+
+def test_bad_pdfs_fail_one_line_each_and_the_rest_still_loads(tmp_path):
+    from fpdf import FPDF
+
+    def pdf(password=None, text="1. Raids rose in May across the Olympic boroughs."):
+        document = FPDF()
+        if password:
+            document.set_encryption(owner_password="owner", user_password=password)
+        document.add_page()
+        document.set_font("Helvetica", size=12)
+        if text:
+            document.multi_cell(0, 8, text)
+        else:
+            document.rect(20, 20, 50, 50)
+        return bytes(document.output())
+
+    good = pdf()
+    corpus = corpus_with(tmp_path, {
+        "good.pdf": good,
+        "truncated.pdf": good[: len(good) // 2],
+        "locked.pdf": pdf(password="secret"),
+        "scanned.pdf": pdf(text=""),
+        "empty.pdf": b"",
+    })
+    load = load_corpus(corpus)
+    assert sorted(d.path for d in load.documents) == [ARCHIVE_FILE, "good.pdf"]
+    found = reasons(load)
+    assert found["locked.pdf"] == "encrypted (needs a password)"
+    assert found["scanned.pdf"].startswith("no extractable text")
+    assert found["empty.pdf"] == "empty file"
+    assert found["truncated.pdf"].startswith("not a readable PDF")
+    assert all("\n" not in str(e) for e in load.errors)
+    good_doc = next(d for d in load.documents if d.path == "good.pdf")
+    assert good_doc.paragraphs[0].page == 1
