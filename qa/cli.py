@@ -218,3 +218,22 @@ def eval_command(file, corpus, index, model, as_json) -> None:
     for name, value in figures.items():
         if name != "rows":
             click.echo(f"{name:22} {value}")
+
+
+@main.command()
+@corpus_option
+@index_option
+def verify(corpus, index) -> None:
+    """Re-read the corpus and check every indexed offset and document hash; exit 1 naming mismatches."""
+    from .verify import verify_index
+
+    try:
+        counts, problems = verify_index(config.corpus_path(corpus), config.index_path(index))
+    except QAError as exc:
+        _fail(str(exc))
+    for problem in problems:
+        click.echo(f"mismatch: {problem}", err=True)
+    summary = ", ".join(f"{n} {name}" for name, n in counts.items())
+    click.echo(f"checked {summary}: {'all hold' if not problems else f'{len(problems)} mismatches'}")
+    if problems:
+        sys.exit(1)

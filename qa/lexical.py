@@ -21,9 +21,9 @@ _QUESTION_WORDS = ["what", "which", "who", "whom", "whose", "when", "where", "wh
 
 @lru_cache(maxsize=1)
 def _stopwords() -> list[str]:
-    from bm25s.stopwords import STOPWORDS_EN
+    from bm25s.stopwords import STOPWORDS_EN_PLUS
 
-    return sorted(set(STOPWORDS_EN) | set(_QUESTION_WORDS))
+    return sorted(set(STOPWORDS_EN_PLUS) | set(_QUESTION_WORDS))
 
 
 def tokenize(texts: list[str]) -> list[list[str]]:
