@@ -35,6 +35,9 @@ _AMOUNT = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|el
 _TIME = re.compile(r"\b(1[89]\d\d|20\d\d|January|February|March|April|May|June|July|August|September|October|November|December|months?|years?)\b")
 _PERSON = re.compile(r"\b(Mr|Mrs|Ms|Dr|DCS|DCI|DI|CI|Cmdr|Commander|AC|Chief|Assembly Member|Inspector)\b|\b[A-Z][a-z]+ [A-Z][a-z]+\b")
 _PLACE = re.compile(r"\b(in|from|at|to) [A-Z][a-z]+")
+# "What is CONOPS?" is answered where the term is defined: "… Concept of Operations (CONOPS) …",
+# "Operation Paladin is located …".
+_ASKS_DEFINITION = re.compile(r"^\W*what\s+(?:is|are|was|were)\s+(?:the\s+|an?\s+)?(?P<term>[^?]{2,60}?)\s*\??\s*$", re.I)
 _NAMED = re.compile(r"\b(?:[A-Z]{2,}\d*|[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+|Operation\s+\w+|\w*\d\w*)\b")
 
 
@@ -155,29 +158,40 @@ class Answerer:
         return text.endswith((":", "?")) or len(text.split()) < 5
 
     def _choose(self, candidates: list[tuple[float, int, int]]) -> list[tuple[float, int, int]]:
+        """The best candidates near the top score: whole, distinct, at most `per_paragraph` a paragraph.
+
+        A first pass leaves one place for another document, so that where two sources answer
+        (the police figures and the report that doubts them) both are shown, best first.
+        """
         settings = self.settings
+        ranked = sorted(candidates, key=lambda c: -c[0])
+        if not ranked:
+            return []
+        eligible = [c for c in ranked if c[0] >= settings.keep_ratio * ranked[0][0]]
         chosen: list[tuple[float, int, int]] = []
         per_paragraph: Counter[tuple[str, str]] = Counter()
+        per_document: Counter[str] = Counter()
         taken_tokens: list[set[str]] = []
         covered: set[int] = set()
-        for score, first, last in sorted(candidates, key=lambda c: -c[0]):
-            if chosen and score < settings.keep_ratio * chosen[0][0]:
-                break
-            sentence = self.stored.sentences[first]
-            key = (sentence.doc_id, sentence.anchor)
-            rows = set(range(first, last + 1))
-            if per_paragraph[key] >= settings.per_paragraph or rows & covered:
-                continue
-            tokens = set().union(*(self._tokens[r] for r in rows))
-            if any(_jaccard(tokens, other) > 0.8 for other in taken_tokens):
-                continue  # the same words from another paragraph or document add nothing
-            chosen.append((score, first, last))
-            per_paragraph[key] += 1
-            taken_tokens.append(tokens)
-            covered |= rows
-            if len(chosen) == settings.max_quotes:
-                break
-        return chosen
+        for per_document_cap in (max(settings.max_quotes - 1, 1), settings.max_quotes):
+            for score, first, last in eligible:
+                if len(chosen) == settings.max_quotes:
+                    break
+                sentence = self.stored.sentences[first]
+                key = (sentence.doc_id, sentence.anchor)
+                rows = set(range(first, last + 1))
+                if (per_paragraph[key] >= settings.per_paragraph or per_document[sentence.doc_id] >= per_document_cap
+                        or rows & covered):
+                    continue
+                tokens = set().union(*(self._tokens[r] for r in rows))
+                if any(_jaccard(tokens, other) > 0.8 for other in taken_tokens):
+                    continue  # the same words from another paragraph or document add nothing
+                chosen.append((score, first, last))
+                per_paragraph[key] += 1
+                per_document[sentence.doc_id] += 1
+                taken_tokens.append(tokens)
+                covered |= rows
+        return sorted(chosen, key=lambda c: -c[0])
 
     def _quote(self, first: int, last: int, score: float) -> Quote:
         head, tail = self.stored.sentences[first], self.stored.sentences[last]
@@ -186,6 +200,10 @@ class Answerer:
 
 def _answer_type(question: str) -> re.Pattern[str] | None:
     """The pattern an answer's words should match, from how the question opens; None if it does not say."""
+    definition = _ASKS_DEFINITION.match(question)
+    if definition:
+        term = re.escape(definition.group("term"))
+        return re.compile(rf"\({term}\)|\b{term}\s+(?:is|are|was|were|comprises|aims|means)\b", re.I)
     for asks, answer in ((_ASKS_AMOUNT, _AMOUNT), (_ASKS_TIME, _TIME), (_ASKS_PERSON, _PERSON), (_ASKS_PLACE, _PLACE)):
         if asks.search(question):
             return answer

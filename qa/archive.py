@@ -22,7 +22,7 @@ MAX_QUESTION_CHARS = 2000
 MAX_K = 100
 MAX_FILTER_IDS = 100
 MAX_HISTORY = 20
-NOT_FOUND = "Not found in the archive: no passage answers this closely enough. The nearest passages are below."
+NOT_FOUND = "Not found in the archive: no passage answers this closely enough; `passages` holds the nearest material."
 
 
 class Archive:
@@ -36,6 +36,7 @@ class Archive:
         self.retriever = Retriever(self.stored, **retriever_options)
         self.answerer = Answerer(self.stored, self.retriever, answer_settings or AnswerSettings())
         self._documents: dict[str, Document] = {d.doc_id: d for d in self.stored.documents}
+        self._positions = {(d.doc_id, p.anchor): i for d in self.stored.documents for i, p in enumerate(d.paragraphs)}
 
     @classmethod
     def open(
@@ -67,18 +68,18 @@ class Archive:
     def paragraph(self, doc_id: str, anchor: str) -> dict[str, Any]:
         """One paragraph with its text, citation and neighbours' anchors (`prev`, `next`)."""
         document = self._document(doc_id)
-        anchors = [p.anchor for p in document.paragraphs]
-        if anchor not in anchors:
+        at = self._positions.get((doc_id, anchor))
+        if at is None:
             raise NotFound(f"document {doc_id!r} has no paragraph {anchor!r}")
-        at = anchors.index(anchor)
-        paragraph = document.paragraphs[at]
+        paragraphs = document.paragraphs
+        paragraph = paragraphs[at]
         return {
             **paragraph_entry(paragraph),
             "doc_id": doc_id,
             "text": document.paragraph_text(paragraph),
             "citation": document.citation(paragraph),
-            "prev": anchors[at - 1] if at > 0 else None,
-            "next": anchors[at + 1] if at + 1 < len(anchors) else None,
+            "prev": paragraphs[at - 1].anchor if at > 0 else None,
+            "next": paragraphs[at + 1].anchor if at + 1 < len(paragraphs) else None,
         }
 
     def health(self) -> dict[str, Any]:

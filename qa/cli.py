@@ -237,3 +237,22 @@ def verify(corpus, index) -> None:
     click.echo(f"checked {summary}: {'all hold' if not problems else f'{len(problems)} mismatches'}")
     if problems:
         sys.exit(1)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=7860, show_default=True, help="Port.")
+@corpus_option
+@index_option
+@model_option
+def serve(host, port, corpus, index, model) -> None:
+    """Build or refresh the index, then serve the REST API (/api, /docs) and the chat UI (/); as `python app.py`."""
+    import os
+
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    from .server import serve as run_server
+
+    try:
+        run_server(corpus, index, host=host, port=port, model=model)
+    except QAError as exc:
+        _fail(str(exc))

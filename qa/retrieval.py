@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from dataclasses import dataclass
 from typing import Literal
 
@@ -33,7 +34,7 @@ class Filters:
     def __post_init__(self) -> None:
         for name in ("date_from", "date_to"):
             value = getattr(self, name)
-            if value is not None and not _DATE.match(value):
+            if value is not None and not _is_date(value):
                 raise QueryError(f"{name} {value!r} is not a date; write it as 2010-12-09, 2010-12 or 2010")
         if self.date_from and self.date_to and _bounds(self.date_from)[0] > _bounds(self.date_to)[1]:
             raise QueryError(f"date_from {self.date_from} is after date_to {self.date_to}")
@@ -141,7 +142,9 @@ class Retriever:
         query = np.ascontiguousarray(query_vector.reshape(1, -1), dtype=np.float32)
         index = self.stored.faiss_index
         if mask is None:
-            scores, ids = index.search(query, min(n, index.ntotal))
+            # HNSW's default beam (16) is narrower than the candidates asked for and misses true best ones.
+            params = faiss.SearchParametersHNSW(efSearch=max(n, 64)) if isinstance(index, faiss.IndexHNSW) else None
+            scores, ids = index.search(query, min(n, index.ntotal), params=params)
         else:
             subset = np.flatnonzero(mask)
             if len(subset) <= EXACT_SUBSET_LIMIT or isinstance(index, faiss.IndexFlat):
@@ -150,7 +153,7 @@ class Retriever:
                 return [(int(subset[i]), float(subset_scores[i])) for i in top]
             selector = faiss.IDSelectorBitmap(len(mask), faiss.swig_ptr(np.packbits(mask, bitorder="little")))
             # The selector leaves the graph walk fewer eligible nodes: widen it in proportion.
-            ef = int(min(4096, max(64, n / max(mask.mean(), 1e-6) / 8)))
+            ef = int(min(4096, max(64, n / max(mask.mean(), 1e-6))))
             params = faiss.SearchParametersHNSW(sel=selector, efSearch=ef)
             scores, ids = index.search(query, min(n, len(subset)), params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
@@ -174,11 +177,22 @@ def _top(scores: np.ndarray, n: int) -> np.ndarray:
     return part[np.argsort(-scores[part], kind="stable")]
 
 
-def _bounds(date: str) -> tuple[str, str]:
+def _is_date(value: str) -> bool:
+    """A real calendar date, month or year in ISO form (2010-02-30 is not)."""
+    if not isinstance(value, str) or not _DATE.match(value):
+        return False
+    try:
+        date.fromisoformat(_bounds(value)[0])
+    except ValueError:
+        return False
+    return True
+
+
+def _bounds(value: str) -> tuple[str, str]:
     """The first and last day a (possibly partial) ISO date covers, as comparable strings."""
-    parts = date.split("-")
+    parts = value.split("-")
     if len(parts) == 1:
-        return f"{date}-01-01", f"{date}-12-31"
+        return f"{value}-01-01", f"{value}-12-31"
     if len(parts) == 2:
-        return f"{date}-01", f"{date}-31"
-    return date, date
+        return f"{value}-01", f"{value}-31"
+    return value, value

@@ -3,7 +3,7 @@
     index/CURRENT                 name of the live generation (replaced with os.replace)
     index/gen-<time>-<id>/        manifest.json, documents.jsonl, passages.json, sentences.json,
                                   passages.faiss, passage_vectors.npy, sentence_vectors.npy, bm25/
-    index/cache/<model>/<key>.npz embeddings of one document's texts, keyed by those texts
+    index/cache/<model>/<key>.npy embeddings of one document's texts, keyed by those texts
 
 Everything is JSON, .npy or FAISS's own format: no pickle. The manifest holds the sha256 of
 every file; loading checks them, the format version and the model, and refuses a mismatch
@@ -33,7 +33,7 @@ from .types import Document, Paragraph, Passage, Sentence
 __all__ = ["FORMAT_VERSION", "APPROXIMATE_ABOVE", "StoredIndex", "build_index", "open_index", "read_manifest"]
 
 # Bump when the files, the chunking or the tokenizer change: an index built otherwise is rebuilt.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 # Above this many passages a flat (exact) scan costs more than the 15 ms search budget on two
 # cores (384-d inner products: about 1 ms per 10,000 vectors measured here), so HNSW takes over.
 APPROXIMATE_ABOVE = 100_000

@@ -1,0 +1,35 @@
+"""`python app.py`: build or refresh the index, then serve the REST API and the chat UI.
+
+    python app.py [--host 127.0.0.1] [--port 7860] [--corpus corpus/] [--index index/] [--model M]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+# Before gradio is imported anywhere: no analytics, no network for models.
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+os.environ["HF_HUB_OFFLINE"] = "1"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Archive QA: the REST API under /api and the chat UI at /.")
+    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on [127.0.0.1]")
+    parser.add_argument("--port", type=int, default=7860, help="port [7860]")
+    parser.add_argument("--corpus", default=None, help="folder of documents [corpus/ or $QA_CORPUS]")
+    parser.add_argument("--index", default=None, help="index folder, built when missing or stale [index/ or $QA_INDEX]")
+    parser.add_argument("--model", default=None, help="sentence-transformers model name or path [bundled MiniLM or $QA_MODEL]")
+    args = parser.parse_args(argv)
+
+    from qa.errors import QAError
+    from qa.server import serve
+
+    try:
+        serve(args.corpus, args.index, host=args.host, port=args.port, model=args.model)
+    except QAError as exc:
+        parser.exit(1, f"error: {exc}\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,391 @@
+"""One server: the REST API under /api (OpenAPI at /docs) and the Gradio chat UI at /."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Path as PathParam, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .archive import MAX_HISTORY, MAX_K, MAX_QUESTION_CHARS, Archive
+from .errors import NotFound, QAError, QueryError
+
+__all__ = ["create_app", "serve", "BodyLimit", "API_BODY_LIMIT", "UI_BODY_LIMIT"]
+
+log = logging.getLogger("qa.server")
+
+API_BODY_LIMIT = 64 * 1024
+# The Gradio UI posts the whole conversation back with each question; give it more room.
+UI_BODY_LIMIT = 4 * 1024 * 1024
+MAX_DOC_IDS = 100
+MAX_ID_CHARS = 200
+
+Text = Annotated[str, StringConstraints(max_length=MAX_QUESTION_CHARS)]
+DocId = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID_CHARS)]
+DateText = Annotated[str, StringConstraints(max_length=32)]
+# The JSON schema says "not blank" too, so generated clients (and schemathesis) know it.
+_NOT_BLANK = {"pattern": r"\S"}
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    doc_ids: list[DocId] | None = Field(None, max_length=MAX_DOC_IDS,
+                                        description="Only these documents (ids from GET /api/documents).")
+    date_from: DateText | None = Field(None, description="Earliest date: 2010, 2010-12 or 2010-12-09.")
+    date_to: DateText | None = Field(None, description="Latest date: 2010, 2010-12 or 2010-12-09.")
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("is blank; type a question or some words to search for")
+    return value
+
+
+class SearchRequest(_Request):
+    query: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, json_schema_extra=_NOT_BLANK,
+                       description="Words or a question, 1 to 2000 characters.")
+    k: int = Field(10, ge=1, le=MAX_K, strict=True, description=f"How many passages, 1 to {MAX_K}.")
+
+    _query_not_blank = field_validator("query")(_not_blank)
+
+
+class AskRequest(_Request):
+    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, json_schema_extra=_NOT_BLANK,
+                          description="The question, 1 to 2000 characters.")
+    history: list[Text] = Field(default_factory=list, max_length=MAX_HISTORY,
+                                description="Earlier questions of the conversation, oldest first (at most 20).")
+    k: int = Field(5, ge=1, le=MAX_K, strict=True, description=f"How many passages to draw quotes from, 1 to {MAX_K}.")
+
+    _question_not_blank = field_validator("question")(_not_blank)
+
+
+# -- response shapes: documentation only (routes return the facade's dicts unchanged) ---------
+
+
+class _Shape(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class Passage(_Shape):
+    doc_id: str
+    title: str
+    date: str
+    section: str
+    paragraph: str = Field(description="The paragraph's label as printed: 16, fn 4, ¶7.")
+    anchor: str = Field(description="Stable id of the paragraph in its document: B16, C4, fn4, p7.")
+    text: str = Field(description="Verbatim: document.text[start:end].")
+    start: int
+    end: int
+    score: float
+    citation: str
+    page: int | None = None
+
+
+class Quote(Passage):
+    """A Passage whose `text` is one or more whole sentences of the paragraph."""
+
+
+class SearchResponse(_Shape):
+    query: str
+    took_ms: float
+    passages: list[Passage]
+
+
+class AskResponse(_Shape):
+    question: str
+    answered: bool
+    took_ms: float
+    message: str = Field("", description="Why nothing answered, when `answered` is false.")
+    searched: str = Field("", description="What was searched: the question, with context from `history` for a follow-up.")
+    quotes: list[Quote]
+    passages: list[Passage]
+
+
+class IndexInfo(_Shape):
+    built_at: str
+    version: int | str
+
+
+class Health(_Shape):
+    status: str
+    documents: int
+    passages: int
+    model: str
+    index: IndexInfo
+
+
+class DocumentSummary(_Shape):
+    doc_id: str
+    title: str
+    date: str = Field(description="ISO 8601: 2010-12-09, or 2012-03 where only the month is known.")
+    origin: str
+    paragraphs: int = Field(description="How many paragraphs.")
+
+
+class ParagraphEntry(_Shape):
+    anchor: str
+    label: str
+    section: str
+    start: int
+    end: int
+    page: int | None = None
+
+
+class DocumentDetail(_Shape):
+    doc_id: str
+    title: str
+    date: str
+    origin: str
+    text: str = Field(description="The canonical text every offset refers to.")
+    paragraphs: list[ParagraphEntry]
+
+
+class ParagraphDetail(ParagraphEntry):
+    text: str
+    citation: str
+    prev: str | None = Field(description="Anchor of the paragraph before, or null.")
+    next: str | None = Field(description="Anchor of the paragraph after, or null.")
+
+
+class Problem(BaseModel):
+    detail: str = Field(description="What was wrong and what to do about it.")
+
+
+class ValidationProblem(Problem):
+    errors: list[dict[str, Any]] = Field(default_factory=list, description="Each problem: loc, msg, type.")
+
+
+_BAD_INPUT = {422: {"model": ValidationProblem, "description": "Bad input; `detail` says what to change."}}
+_TOO_LARGE = {413: {"model": Problem, "description": f"The body is over {API_BODY_LIMIT // 1024} KiB."}}
+_NOT_FOUND = {404: {"model": Problem, "description": "No such document or paragraph."}}
+
+
+# -- the app -------------------------------------------------------------------------------
+
+
+def create_app(archive: Archive, *, ui: bool = True) -> FastAPI:
+    """The REST API over `archive`, with the Gradio chat UI mounted at / unless `ui` is False."""
+    app = FastAPI(
+        title="Archive QA",
+        version="1",
+        summary="Verbatim quotes from the archive, with paragraph citations.",
+        description="Extractive question answering: every quote is `document.text[start:end]`, "
+                    "cited by document, section and paragraph. Nothing is paraphrased.",
+    )
+    _add_error_handlers(app)
+
+    @app.get("/api/health", response_model=None, responses={200: {"model": Health}}, tags=["archive"])
+    def health() -> dict[str, Any]:
+        """The index in use: document and passage counts, model, build time."""
+        return archive.health()
+
+    @app.post("/api/search", response_model=None, tags=["archive"],
+              responses={200: {"model": SearchResponse}, **_BAD_INPUT, **_TOO_LARGE})
+    def search(body: SearchRequest) -> dict[str, Any]:
+        """The `k` paragraphs that best match `query`, best first, optionally filtered."""
+        return archive.search(body.query, k=body.k, doc_ids=body.doc_ids,
+                              date_from=body.date_from, date_to=body.date_to)
+
+    @app.post("/api/ask", response_model=None, tags=["archive"],
+              responses={200: {"model": AskResponse}, **_BAD_INPUT, **_TOO_LARGE})
+    def ask(body: AskRequest) -> dict[str, Any]:
+        """Verbatim quotes that answer `question`; `answered` is false when the archive holds none."""
+        return archive.ask(body.question, history=tuple(body.history), k=body.k, doc_ids=body.doc_ids,
+                           date_from=body.date_from, date_to=body.date_to)
+
+    @app.get("/api/documents", response_model=None, responses={200: {"model": list[DocumentSummary]}},
+             tags=["documents"])
+    def documents() -> list[dict[str, Any]]:
+        """Every document: id, title, date, origin and paragraph count."""
+        return archive.documents()
+
+    @app.get("/api/documents/{doc_id}", response_model=None,
+             responses={200: {"model": DocumentDetail}, **_NOT_FOUND, **_BAD_INPUT}, tags=["documents"])
+    def document(doc_id: Annotated[str, PathParam(max_length=MAX_ID_CHARS)]) -> dict[str, Any]:
+        """One document: metadata, canonical `text` and each paragraph's offsets."""
+        return archive.document(doc_id)
+
+    @app.get("/api/documents/{doc_id}/paragraphs/{anchor}", response_model=None,
+             responses={200: {"model": ParagraphDetail}, **_NOT_FOUND, **_BAD_INPUT}, tags=["documents"])
+    def paragraph(doc_id: Annotated[str, PathParam(max_length=MAX_ID_CHARS)],
+                  anchor: Annotated[str, PathParam(max_length=MAX_ID_CHARS)]) -> dict[str, Any]:
+        """One paragraph with its text, citation and its neighbours' anchors."""
+        return archive.paragraph(doc_id, anchor)
+
+    if ui:
+        import gradio as gr
+
+        from .ui import CSS, build_ui
+
+        # Mounted last: the /api routes above match first. No allowed_paths: the corpus and
+        # the index are reachable only through the routes above.
+        # show_error=False: an unexpected exception reaches the browser as "Error", not its text.
+        # The UI takes no files, so uploads to Gradio's own route are kept tiny.
+        app = gr.mount_gradio_app(app, build_ui(archive), path="/", css=CSS, ssr_mode=False,
+                                  mcp_server=False, pwa=False, run_history=False, show_error=False,
+                                  max_file_size="1mb", footer_links=["api"])
+    # Outermost, so it also bounds what reaches the Gradio app.
+    app.add_middleware(BodyLimit)
+    return app
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [_plain_error(e) for e in exc.errors()]
+        detail = "; ".join(_explain(e) for e in exc.errors()) or "the request is not valid"
+        return JSONResponse({"detail": detail, "errors": errors}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # FastAPI answers 400 to a body it cannot decode (not UTF-8); that is bad input like any other.
+        if exc.status_code == 400 and request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": "the body is not valid JSON in UTF-8; send a JSON object"},
+                                status_code=422)
+        return await http_exception_handler(request, exc)
+
+    @app.exception_handler(QueryError)
+    async def bad_query(request: Request, exc: QueryError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=422)
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    @app.exception_handler(QAError)
+    async def archive_error(request: Request, exc: QAError) -> JSONResponse:
+        log.error("archive error on %s %s: %s", request.method, request.url.path, exc)
+        return JSONResponse({"detail": str(exc)}, status_code=500)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Logged with its traceback on the server; the client gets one line, never the trace.
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return JSONResponse({"detail": "internal error; the server log has the details"}, status_code=500)
+
+
+def _plain_error(error: dict[str, Any]) -> dict[str, Any]:
+    """`loc`, `msg` and `type` only: `input` and `ctx` may hold objects JSON cannot carry."""
+    return {"loc": [str(part) for part in error.get("loc", ())], "msg": str(error.get("msg", "")),
+            "type": str(error.get("type", ""))}
+
+
+def _explain(error: dict[str, Any]) -> str:
+    """One pydantic error as a sentence naming the field and what to send instead."""
+    loc = [str(part) for part in error.get("loc", ())][1:]  # [0] is where: body, path or query
+    field = ".".join(loc) or "the body"
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    value = error.get("input")
+    if kind == "json_invalid":
+        return f"the body is not valid JSON ({ctx.get('error', 'parse error')}); send a JSON object"
+    if kind in ("model_attributes_type", "dict_type", "missing") and not loc:
+        return "the body must be a JSON object with the fields listed at /docs, e.g. {\"query\": \"CONOPS\"}"
+    if kind == "extra_forbidden":
+        return f"unknown field {field!r}; see /docs for the fields this route takes"
+    if kind == "missing":
+        return f"{field} is required"
+    if kind == "string_too_short":
+        return f"{field} is empty; type a question or some words to search for"
+    if kind == "string_too_long":
+        size = len(value) if isinstance(value, str) else "too many"
+        return f"{field} is {size} characters long; the limit is {ctx.get('max_length')}"
+    if kind == "string_unicode":
+        return f"{field} is not valid Unicode text (a lone surrogate such as \\ud800); send UTF-8 text"
+    if kind == "too_long":
+        return f"{field} has too many items; the limit is {ctx.get('max_length')}"
+    if kind in ("greater_than_equal", "less_than_equal", "int_type", "int_parsing", "int_from_float"):
+        return f"{field} must be a whole number from 1 to {MAX_K}, not {value!r}"
+    if kind == "value_error":
+        return f"{field} {str(error.get('msg', '')).removeprefix('Value error, ')}"
+    return f"{field}: {error.get('msg', 'is not valid')}"
+
+
+class BodyLimit:
+    """ASGI middleware: 413 when a request body exceeds its limit, counted as it arrives.
+
+    Content-Length is only a hint (a client can lie or send chunks), so the bytes are counted;
+    the body is buffered up to the limit and then replayed to the app.
+    """
+
+    def __init__(self, app: Any, api_limit: int = API_BODY_LIMIT, ui_limit: int = UI_BODY_LIMIT):
+        self.app = app
+        self.api_limit = api_limit
+        self.ui_limit = ui_limit
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.api_limit if scope["path"].startswith("/api/") else self.ui_limit
+        declared = dict(scope.get("headers") or ()).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _too_large(send, limit)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away before sending its whole body
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                await _too_large(send, limit)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> dict:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+async def _too_large(send: Any, limit: int) -> None:
+    import json
+
+    payload = json.dumps({"detail": f"the request body is over {limit // 1024} KiB; send less"}).encode()
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
+                            (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": payload})
+
+
+def serve(corpus: str | Path | None = None, index: str | Path | None = None, host: str = "127.0.0.1",
+          port: int = 7860, model: str | None = None) -> None:
+    """Build or refresh the index (with progress shown), then serve the API and UI until stopped."""
+    import uvicorn
+
+    archive = Archive.open(corpus, index, model, progress=True, on_step=lambda step: print(step, flush=True))
+    _one_thread_per_request()
+    app = create_app(archive)
+    print(f"Archive QA on http://{host}:{port}/ (API under /api, OpenAPI at /docs)", flush=True)
+    uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+def _one_thread_per_request() -> None:
+    """Encode each query on one core: requests run side by side in threads already.
+
+    With torch's default (one intra-op thread per core) each query's threads wait on each
+    other whenever anything else holds a core: on two busy cores an ask measured p50 220-930 ms
+    that way, 25-38 ms with one thread. Set after the index is built, so a build uses every core.
+    """
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(1)

@@ -1,0 +1,250 @@
+"""The Gradio chat: questions in, the archive's own words out, each quote one click from its source.
+
+Every piece of archive or user text reaches the browser as inert text: in Markdown each ASCII
+punctuation mark becomes a numeric entity (`inert`), so no tag, link or Markdown syntax can
+form from it; elsewhere it goes into components that render plain text (buttons, dropdowns,
+textboxes). No `gr.HTML` anywhere.
+"""
+
+from __future__ import annotations
+
+import string
+from typing import Any
+
+import gradio as gr
+
+from .archive import Archive
+from .errors import QAError
+
+__all__ = ["build_ui", "inert", "CSS", "EXAMPLES"]
+
+EXAMPLES = [
+    "What is CONOPS?",
+    "Which group is far more likely to be murdered?",
+    "Did trafficking increase because of the Olympics?",
+    "What is Operation Paladin?",
+    "How many staff does it have?",
+]
+NEIGHBOURS = 2
+MAX_HISTORY = 20
+NOT_FOUND = "Not found in the archive."
+SOURCE_HINT = "Click a quote's citation (the buttons under an answer, or the quote itself) to read it in context here."
+
+# The cited paragraph in the source panel is the one block quote there.
+CSS = """
+#source-panel blockquote { background: #fff3bf; border-left: 5px solid #e8a400; color: #1f1f1f;
+  padding: 0.4em 0.8em; margin: 0.6em 0; border-radius: 4px; }
+#source-panel { max-height: 34em; overflow-y: auto; }
+.dark #source-panel blockquote { background: #4a3b00; color: #fff7d6; }
+"""
+
+# Our own script (no archive text in it): scroll the source panel to the cited paragraph.
+_SCROLL_TO_CITED = """() => { setTimeout(() => {
+  const panel = document.querySelector('#source-panel');
+  const cited = panel && panel.querySelector('blockquote');
+  if (cited) { panel.scrollTop += cited.getBoundingClientRect().top - panel.getBoundingClientRect().top - 8; }
+}, 100); }"""
+
+_ENTITIES = {ord(c): f"&#{ord(c)};" for c in string.punctuation}
+
+
+def inert(text: str) -> str:
+    """`text` for Markdown, shown exactly as written: every ASCII punctuation mark as `&#NN;`.
+
+    With no `<`, `&`, `[`, `*`, `#` … left, no HTML, link or formatting can come out of it.
+    Leading spaces are dropped so that an indented line does not become a code block.
+    """
+    return "\n".join(line.strip().translate(_ENTITIES) for line in str(text).split("\n"))
+
+
+def _block_quote(text: str) -> str:
+    return "\n".join(f"> {line}" if line else ">" for line in inert(text).split("\n"))
+
+
+def _quote_message(item: dict[str, Any], number: int) -> str:
+    return f"{_block_quote(item['text'])}\n\n[{number}] — *{inert(item['citation'])}*"
+
+
+def build_ui(archive: Archive) -> gr.Blocks:
+    """The chat, its source panel and filters, calling `archive` directly (never the HTTP API)."""
+    summaries = archive.documents()
+    titles = {d["doc_id"]: d["title"] for d in summaries}
+    anchor_choices = {d["doc_id"]: _anchor_choices(archive.document(d["doc_id"])) for d in summaries}
+
+    def show(doc_id: str, anchor: str):
+        """The source panel's five outputs for one paragraph: text, citation, state, pickers."""
+        try:
+            shown = archive.paragraph(doc_id, anchor)
+        except QAError as exc:  # an unknown document or anchor (a stale or forged click)
+            return (inert(str(exc)), "", None, gr.update(), gr.update())
+        return (_source_markdown(archive, titles.get(doc_id, doc_id), shown), shown["citation"], [doc_id, anchor],
+                gr.update(value=doc_id), gr.update(choices=anchor_choices.get(doc_id, []), value=anchor))
+
+    def respond(message: str, chat: list, asked: list, refs: list, doc_ids: list | None,
+                date_from: str | None, date_to: str | None):
+        """Ask the archive; the answer is one chat message per quote, each with its citation."""
+        chat, asked, refs = list(chat or []), list(asked or []), list(refs or [])
+        if len(refs) != len(chat):  # the conversation was cleared or edited in the browser
+            refs = [None] * len(chat)
+        question = (message or "").strip()
+        if not question:
+            return "", chat, asked, refs
+        chat.append({"role": "user", "content": inert(question)})
+        refs.append(None)
+        try:
+            answer = archive.ask(question, history=tuple(asked[-MAX_HISTORY:]), k=5, doc_ids=doc_ids or None,
+                                 date_from=(date_from or "").strip() or None, date_to=(date_to or "").strip() or None)
+        except QAError as exc:
+            chat.append({"role": "assistant", "content": f"**Cannot ask that:** {inert(str(exc))}"})
+            refs.append(None)
+            return message, chat, asked, refs
+        asked.append(question)
+        if answer["answered"]:
+            items = answer["quotes"]
+        else:
+            # The facade's `message` says the same at length; the chat keeps it short.
+            lead = "The nearest passages:" if answer["passages"] else "No passage comes close."
+            chat.append({"role": "assistant", "content": f"**{NOT_FOUND}** {lead}"})
+            refs.append(None)
+            items = answer["passages"]
+        options = []
+        for number, item in enumerate(items, 1):
+            options.append({"value": str(len(chat)), "label": f"[{number}] {item['citation']}"})
+            chat.append({"role": "assistant", "content": _quote_message(item, number)})
+            refs.append([item["doc_id"], item["anchor"]])
+        if options:
+            # Gradio shows a message's options as buttons under the latest answer.
+            chat[-1]["options"] = options
+        return "", chat, asked, refs
+
+    def open_ref(refs: list, at: Any):
+        try:
+            ref = refs[int(at)]
+        except (TypeError, ValueError, IndexError):
+            ref = None
+        if not ref:
+            return (gr.update(),) * 5
+        return show(*ref)
+
+    def open_option(refs: list, evt: gr.SelectData):
+        return open_ref(refs, evt.value)
+
+    def open_message(refs: list, evt: gr.SelectData):
+        return open_ref(refs, evt.index if not isinstance(evt.index, (list, tuple)) else evt.index[0])
+
+    def step(current: list | None, direction: str):
+        if not current:
+            return (gr.update(),) * 5
+        try:
+            neighbour = archive.paragraph(*current)[direction]
+        except QAError:
+            return (gr.update(),) * 5
+        return show(current[0], neighbour) if neighbour else (gr.update(),) * 5
+
+    def pick_document(doc_id: str | None):
+        choices = anchor_choices.get(doc_id or "", [])
+        if not choices:
+            return (gr.update(),) * 5
+        return show(doc_id, choices[0][1])
+
+    def pick_anchor(doc_id: str | None, anchor: str | None):
+        if not doc_id or not anchor:
+            return (gr.update(),) * 5
+        return show(doc_id, anchor)
+
+    def clear():
+        return [], [], [], "", SOURCE_HINT, "", None
+
+    with gr.Blocks(title="Archive QA", analytics_enabled=False) as blocks:
+        asked = gr.State([])     # the user's earlier questions, sent as `history`
+        refs = gr.State([])      # per chat message: [doc_id, anchor] of its quote, or None
+        current = gr.State(None)  # [doc_id, anchor] in the source panel
+        gr.Markdown("# Archive QA\nAsk the archive a question: the answer is its own words, verbatim, "
+                    "each quote with its document and paragraph. Nothing is paraphrased.")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3):
+                chat = gr.Chatbot(label="Conversation", elem_id="chat", height=560, feedback_options=None,
+                                  buttons=[], placeholder="Ask a question below, or pick an example.")
+                question = gr.Textbox(label="Question", elem_id="question", placeholder="What is CONOPS?",
+                                      max_length=2000, submit_btn="Ask", lines=1)
+                with gr.Row():
+                    new_chat = gr.Button("New conversation", size="sm", variant="secondary")
+                gr.Examples(EXAMPLES, inputs=question, label="Example questions (the last is a follow-up)")
+                with gr.Accordion("Filters", open=False):
+                    doc_filter = gr.Dropdown([(d["title"], d["doc_id"]) for d in summaries], value=[],
+                                             multiselect=True, label="Documents", info="Empty: all documents.")
+                    with gr.Row():
+                        date_from = gr.Textbox("", label="Date from", placeholder="2010, 2010-12 or 2010-12-09")
+                        date_to = gr.Textbox("", label="Date to", placeholder="2010, 2010-12 or 2010-12-09")
+            with gr.Column(scale=2, elem_id="source-column"):
+                gr.Markdown("## Source")
+                source = gr.Markdown(SOURCE_HINT, elem_id="source-panel", line_breaks=True)
+                with gr.Row():
+                    prev_button = gr.Button("◀ Previous paragraph", size="sm", elem_id="source-prev")
+                    next_button = gr.Button("Next paragraph ▶", size="sm", elem_id="source-next")
+                citation = gr.Textbox(label="Citation", elem_id="citation", interactive=False, buttons=["copy"])
+                with gr.Accordion("Read a whole document", open=False):
+                    read_doc = gr.Dropdown([(d["title"], d["doc_id"]) for d in summaries], value=None,
+                                           label="Document", elem_id="read-doc")
+                    read_anchor = gr.Dropdown([], value=None, label="Paragraph (anchor · label)", elem_id="read-anchor")
+
+        panel = [source, citation, current, read_doc, read_anchor]
+
+        def opens_source(event) -> None:
+            event.then(None, None, None, js=_SCROLL_TO_CITED, api_visibility="private")
+
+        ask_inputs = [question, chat, asked, refs, doc_filter, date_from, date_to]
+        ask_outputs = [question, chat, asked, refs]
+        question.submit(respond, ask_inputs, ask_outputs, api_name="ask")
+        opens_source(chat.option_select(open_option, [refs], panel, api_visibility="private"))
+        opens_source(chat.select(open_message, [refs], panel, api_visibility="private"))
+        opens_source(prev_button.click(lambda c: step(c, "prev"), [current], panel, api_visibility="private"))
+        opens_source(next_button.click(lambda c: step(c, "next"), [current], panel, api_visibility="private"))
+        opens_source(read_doc.input(pick_document, [read_doc], panel, api_visibility="private"))
+        opens_source(read_anchor.input(pick_anchor, [read_doc, read_anchor], panel, api_visibility="private"))
+        new_chat.click(clear, None, [chat, asked, refs, question, source, citation, current],
+                       api_visibility="private")
+        chat.clear(lambda: ([], []), None, [asked, refs], api_visibility="private")
+    # Bounded: a few questions answered at once, a short line waiting, the rest told to retry.
+    blocks.queue(default_concurrency_limit=4, max_size=64)
+    return blocks
+
+
+def _anchor_choices(detail: dict[str, Any]) -> list[tuple[str, str]]:
+    """Dropdown entries for a document's paragraphs: "C4 · 4 — first words…"."""
+    text = detail["text"]
+    choices = []
+    for p in detail["paragraphs"]:
+        words = " ".join(text[p["start"]:p["end"]].split())
+        words = words if len(words) <= 60 else words[:59] + "…"
+        choices.append((f"{p['anchor']} · {p['label']} — {words}", p["anchor"]))
+    return choices
+
+
+def _source_markdown(archive: Archive, title: str, shown: dict[str, Any]) -> str:
+    """The cited paragraph as a (highlighted) block quote between its neighbours."""
+    before, after = [], []
+    doc_id, at = shown["doc_id"], shown
+    for _ in range(NEIGHBOURS):
+        if not at["prev"]:
+            break
+        at = archive.paragraph(doc_id, at["prev"])
+        before.insert(0, at)
+    at = shown
+    for _ in range(NEIGHBOURS):
+        if not at["next"]:
+            break
+        at = archive.paragraph(doc_id, at["next"])
+        after.append(at)
+    parts = [f"### {inert(title)}"]
+    section = None
+    for item in [*before, shown, *after]:
+        if item["section"] and item["section"] != section:
+            parts.append(f"**{inert(item['section'])}**")
+            section = item["section"]
+        label = f"{inert(item['label'])} \u00b7 {inert(item['anchor'])}"
+        if item is shown:
+            parts.append(f"> **▶ {label}**\n>\n{_block_quote(item['text'])}")
+        else:
+            parts.append(f"*{label}*\n\n{inert(item['text'])}")
+    return "\n\n".join(parts)
