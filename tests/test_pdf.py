@@ -266,3 +266,18 @@ def test_child_killed_by_a_signal_is_reported_as_a_crash() -> None:
         [sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)"], capture_output=True
     )
     assert _crash_reason(done) == "PDF parser crashed (SIGSEGV)"
+
+
+def test_a_numbered_paragraph_across_a_page_break_is_one_paragraph_on_its_first_page(report) -> None:
+    from qa.documents import load_document
+
+    path, _, _ = report
+    document = load_document(path)
+    numbered = [p for p in document.paragraphs if p.label.isdigit()]
+    second = next(p for p in numbered if p.label == "2")
+    assert " ".join(document.paragraph_text(second).split()) == PARAGRAPH_2[len("2. "):]
+    assert second.page == 1
+    assert [p.label for p in numbered][-2:] == ["2", "3"]
+    assert next(p for p in numbered if p.label == "3").page == 2
+    for p in document.paragraphs:
+        assert document.text[p.start : p.end] == document.paragraph_text(p)

@@ -85,14 +85,29 @@ class _State:
 def paragraphs_from_blocks(text: str, blocks: list[Block], title: str = "") -> tuple[Paragraph, ...]:
     """Group `blocks` of `text` into paragraphs with labels, anchors, sections and references."""
     state = _State()
+    previous_page = None
     for block in blocks:
         line = text[block.start : block.end]
         if _END_OF_CONTENT.match(line):
             break
         if _FURNITURE.match(line) or _is_bare_lead_in(line):
             continue
-        _take(state, text, block, line, title)
+        if block.page != previous_page and previous_page is not None and _continues_across_page(state, text, block, line):
+            state.drafts[-1].end = block.end
+        else:
+            _take(state, text, block, line, title)
+        previous_page = block.page
     return _finish(state.drafts)
+
+
+def _continues_across_page(state: _State, text: str, block: Block, line: str) -> bool:
+    """A PDF paragraph cut by a page break: the text on the new page finishes the last paragraph."""
+    if not state.drafts or state.heading_since_paragraph or block.kind not in ("line", "text"):
+        return False
+    if _NUMBERED.match(line) or _BULLET.match(line) or _LETTERED.match(line):
+        return False
+    last = text[state.drafts[-1].start : state.drafts[-1].end].rstrip()
+    return line[0].islower() or not re.search(r"[.!?:;][\"'”’)\]]*$", last)
 
 
 def _take(state: _State, text: str, block: Block, line: str, title: str) -> None:
