@@ -53,6 +53,8 @@ class AnswerSettings:
     paragraphs_read: int = 8
     max_quotes: int = 3
     per_paragraph: int = 2
+    # A sentence that only introduces what follows ("… said:") and ends its paragraph answers little.
+    unfinished_penalty: float = 0.8
     # Extra quotes must come close to the best one; below this share of it they are noise.
     keep_ratio: float = 0.7
     # Calibrated on eval/questions.jsonl + the dev set: the highest threshold refusing under 1% of
@@ -112,14 +114,19 @@ class Answerer:
         self._idf = {token: math.log(1 + total / count) for token, count in frequency.items()}
         self._default_idf = math.log(1 + total)
 
-    def answer(self, query: str, query_vector: np.ndarray, k: int = 5, filters: Filters | None = None) -> Ranked:
-        """Search for `query` and pick the sentences that answer it."""
+    def answer(self, query: str, query_vector: np.ndarray, k: int = 5, filters: Filters | None = None,
+               question: str | None = None) -> Ranked:
+        """Search for `query` and pick the sentences that answer `question` (by default the query itself).
+
+        A follow-up's query carries the question before it; what kind of answer is wanted
+        ("how many …") is read from the question alone.
+        """
         settings = self.settings
         hits = self.retriever.search(query, query_vector, max(k, settings.paragraphs_read), filters)
         if not hits:
             return Ranked(query, False, (), (), 0.0)
         query_tokens = set(tokenize([query])[0])
-        wanted = _answer_type(query)
+        wanted = _answer_type(question or query)
         top_hit = hits[0].score or 1.0
         candidates: list[tuple[float, int, int]] = []  # (score, first sentence, last sentence)
         for rank, hit in enumerate(hits[: settings.paragraphs_read]):
@@ -130,10 +137,13 @@ class Answerer:
             prior = hit.score / top_hit
             for position, row in enumerate(rows):
                 lexical = self._overlap(query_tokens, self._tokens[row])
-                last = rows[position + 1] if self._introduces(row) and position + 1 < len(rows) else row
+                introduces = self._introduces(row)
+                last = rows[position + 1] if introduces and position + 1 < len(rows) else row
                 fits = wanted is not None and bool(wanted.search(self._span_text(row, last)))
                 score = (settings.dense_weight * float(dense[position]) + settings.lexical_weight * lexical
                          + settings.passage_weight * prior + settings.answer_type_weight * fits)
+                if introduces and last == row:
+                    score *= settings.unfinished_penalty  # "… said:" with nothing after it in the paragraph
                 candidates.append((score, row, last))
         chosen = self._choose(candidates)
         quotes = tuple(self._quote(first, last, score) for score, first, last in chosen)

@@ -122,7 +122,7 @@ class Archive:
         history = [_check_text("history item", h) for h in history]
         filters = _filters(k, doc_ids, date_from, date_to)
         query = resolve_question(question, history)
-        ranked = self.answerer.answer(query, self.encoder.encode([query])[0], k, filters)
+        ranked = self.answerer.answer(query, self.encoder.encode([query])[0], k, filters, question=question)
         return {
             "question": question,
             "answered": ranked.answered,
