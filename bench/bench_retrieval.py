@@ -1,6 +1,6 @@
 """Retrieval and answer benchmark: quality, fusion grid, latency, cold build, and SQuAD as a second archive.
 
-    python bench/bench_retrieval.py            # everything (about ten minutes on two cores)
+    python bench/bench_retrieval.py            # everything (about 12 minutes on two idle cores)
     python bench/bench_retrieval.py --quick    # no SQuAD, no fusion grid
 
 Every figure printed is measured on this run; the output is also written to

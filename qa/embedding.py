@@ -35,6 +35,9 @@ def resolve_model(name: str) -> str:
     return name
 
 
+_QUERY_BATCH = 4
+
+
 class SentenceTransformerEncoder:
     """A sentence-transformers model on the CPU, batched, normalised, offline."""
 
@@ -44,8 +47,11 @@ class SentenceTransformerEncoder:
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
 
+        import torch
+
         self.name = name
         self.batch_size = batch_size
+        self._threads = torch.get_num_threads()
         try:
             self._model = SentenceTransformer(resolve_model(name), device="cpu")
         except (OSError, ValueError) as exc:
@@ -56,6 +62,15 @@ class SentenceTransformerEncoder:
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, getattr(self, "dimension", 0)), dtype=np.float32)
+        import torch
+
+        # A query or two runs on one core: torch's one-thread-per-core default makes each short
+        # query wait on whatever else holds a core (measured on two busy cores: search p50
+        # 22.7 ms, p95 485 ms with two threads; 13.8 ms and 17.7 ms with one). Batches of an
+        # index build use every core.
+        wanted = 1 if len(texts) <= _QUERY_BATCH else self._threads
+        if torch.get_num_threads() != wanted:
+            torch.set_num_threads(wanted)
         vectors = self._model.encode(
             list(texts), batch_size=self.batch_size, normalize_embeddings=True,
             convert_to_numpy=True, show_progress_bar=progress,

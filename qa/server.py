@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -373,19 +372,6 @@ def serve(corpus: str | Path | None = None, index: str | Path | None = None, hos
     import uvicorn
 
     archive = Archive.open(corpus, index, model, progress=True, on_step=lambda step: print(step, flush=True))
-    _one_thread_per_request()
     app = create_app(archive)
     print(f"Archive QA on http://{host}:{port}/ (API under /api, OpenAPI at /docs)", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="info")
-
-
-def _one_thread_per_request() -> None:
-    """Encode each query on one core: requests run side by side in threads already.
-
-    With torch's default (one intra-op thread per core) each query's threads wait on each
-    other whenever anything else holds a core: on two busy cores an ask measured p50 220-930 ms
-    that way, 25-38 ms with one thread. Set after the index is built, so a build uses every core.
-    """
-    torch = sys.modules.get("torch")
-    if torch is not None:
-        torch.set_num_threads(1)
