@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .chunking import footnote_context
 from .lexical import tokenize
 from .retrieval import Filters, Hit, Retriever
 from .store import StoredIndex
@@ -101,10 +102,12 @@ class Answerer:
         for i, s in enumerate(stored.sentences):
             self._sentences_of[(s.doc_id, s.anchor)].append(i)
         self._texts = {d.doc_id: d.text for d in stored.documents}
-        sections = {(d.doc_id, p.anchor): f"{d.title} {p.section}" for d in stored.documents for p in d.paragraphs}
+        sections = {(d.doc_id, p.anchor): f"{d.title} {p.section} {footnote_context(d, p)}"
+                    for d in stored.documents for p in d.paragraphs}
         sentence_tokens = tokenize([self._texts[s.doc_id][s.start : s.end] for s in stored.sentences]) \
             if stored.sentences else []
-        # A sentence is read in its place: its section ("Comment 3 (Livvy)") and title count as its words too.
+        # A sentence is read in its place: its title, section ("Comment 3 (Livvy)") and, in a footnote,
+        # the sentence citing it count as its words too.
         context_tokens = {key: set(t) for key, t in zip(sections, tokenize(list(sections.values())))} \
             if sections else {}
         self._tokens = [set(t) | context_tokens.get((s.doc_id, s.anchor), set())

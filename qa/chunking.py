@@ -191,8 +191,31 @@ def embedding_text(document: Document, paragraph: Paragraph, start: int, end: in
     The header only helps retrieval (a paragraph that says "the unit" gains "SCD9 …");
     quotes and passages returned to users are always `document.text[start:end]`.
     """
-    header = " | ".join(_shorten(part) for part in (document.title, paragraph.section) if part.strip())
+    parts = (document.title, paragraph.section, footnote_context(document, paragraph))
+    header = " | ".join(_shorten(part) for part in parts if part.strip())
     return f"{header}\n{document.text[start:end]}" if header else document.text[start:end]
+
+
+def footnote_context(document: Document, paragraph: Paragraph, words: int = 6) -> str:
+    """For footnote N, the few words of the body just before its marker "[N]"; "" otherwise.
+
+    A marker annotates the phrase it follows: footnote 21 of the December 2010 report ("The
+    operational name given to …") never names Operation Caiman, but "under Operation Caiman [21]"
+    does. Only a few words, so that a short footnote does not pass for the whole sentence.
+    """
+    if not paragraph.anchor.startswith("fn") or not paragraph.anchor[2:].isdigit():
+        return ""
+    marker = re.compile(rf"\[{paragraph.anchor[2:]}\]")
+    for cited in document.paragraphs:
+        if cited.anchor.startswith("fn") or cited.start >= paragraph.start:
+            continue
+        found = marker.search(document.text, cited.start, cited.end)
+        if found:
+            for s, e in split_sentences(document.text, cited.start, cited.end):
+                if s <= found.start() < e:
+                    before = re.sub(r"\[\w+\]", " ", document.text[s : found.start()]).split()
+                    return " ".join(before[-words:])
+    return ""
 
 
 def _shorten(value: str, limit: int = 120) -> str:

@@ -403,3 +403,16 @@ def test_embedding_header_keeps_a_catalog_title_shortens_a_longer_one_and_skips_
     longer = f"{title}, written by Assembly Member Andrew Boff at the Mayor's request"
     header = embedding_text(dataclasses.replace(document, title=longer), blank, 0, 9).split("\n", 1)[0]
     assert header.endswith(" …") and len(header) <= 122 and longer.startswith(header[:-2])
+
+
+def test_a_footnote_is_embedded_with_the_words_its_marker_follows():
+    from pathlib import Path
+
+    from qa.chunking import embedding_text, footnote_context
+    from qa.documents import load_document
+
+    document = load_document(Path(__file__).resolve().parent.parent / "corpus" / "2010-12-09-scd9-first-six-months.txt")
+    fn21 = document.paragraph("fn21")
+    assert footnote_context(document, fn21) == "from the AEIU under Operation Caiman"
+    assert "Operation Caiman" in embedding_text(document, fn21, fn21.start, fn21.end).splitlines()[0]
+    assert footnote_context(document, document.paragraph("B16")) == ""
