@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,7 @@ class CorpusLoad:
     documents: tuple[Document, ...]
     errors: tuple[DocumentError, ...]
     warnings: tuple[str, ...] = ()
+    parsed: tuple[str, ...] = ()  # the files parsed anew (the others were reused)
 
 
 def corpus_files(corpus: Path) -> list[Path]:
@@ -85,21 +87,39 @@ def load_document(path: Path, entry: CatalogEntry | None = None, doc_id: str | N
     )
 
 
-def load_corpus(corpus: Path) -> CorpusLoad:
-    """Load every file under `corpus`; a file that fails is reported and the others still load."""
+def load_corpus(corpus: Path, reuse: Mapping[str, Document] | None = None) -> CorpusLoad:
+    """Load every file under `corpus`; a file that fails is reported and the others still load.
+
+    `reuse` maps file names to documents parsed before (from an index): a file whose bytes and
+    catalog facts are unchanged is taken from there instead of being parsed again.
+    """
     catalog = read_catalog(corpus)
-    documents, errors, warnings = [], [], []
+    reuse = reuse or {}
+    documents, errors, warnings, parsed = [], [], [], []
     seen: set[str] = set()
     for path in corpus_files(corpus):
         doc_id = doc_id_for(path)
         if doc_id in seen:
             doc_id = doc_id_for(path.with_name(path.name.replace(".", "-")))
-        try:
-            document = load_document(path, catalog.get(path.name), doc_id)
-        except DocumentError as exc:
-            errors.append(exc)
-            continue
+        entry = catalog.get(path.name)
+        known = reuse.get(path.name)
+        if known is not None and known.doc_id == doc_id and _unchanged(path, entry, known):
+            document = known
+        else:
+            try:
+                document = load_document(path, entry, doc_id)
+            except DocumentError as exc:
+                errors.append(exc)
+                continue
+            parsed.append(path.name)
+            warnings.extend(document.warnings)
         seen.add(doc_id)
         documents.append(document)
-        warnings.extend(document.warnings)
-    return CorpusLoad(tuple(documents), tuple(errors), tuple(warnings))
+    return CorpusLoad(tuple(documents), tuple(errors), tuple(warnings), tuple(parsed))
+
+
+def _unchanged(path: Path, entry: CatalogEntry | None, known: Document) -> bool:
+    if hashlib.sha256(path.read_bytes()).hexdigest() != known.sha256:
+        return False
+    return entry is None or (entry.title, entry.date, entry.origin, entry.source) == (
+        known.title, known.date, known.origin, known.source)
