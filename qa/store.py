@@ -118,12 +118,12 @@ def build_index(
     staging = index_dir / f".{generation.name}.partial"
     staging.mkdir()
     try:
-        passages, sentences, passage_vectors, sentence_vectors, used_keys = _embed(
+        passages, passage_texts, sentences, passage_vectors, sentence_vectors, used_keys = _embed(
             documents, encoder, index_dir, progress, say
         )
         say(f"writing {len(passages)} passages and {len(sentences)} sentences")
         kind = _write_vectors(staging, passage_vectors, sentence_vectors, encoder.dimension, approximate_above, quantize)
-        _write_bm25(staging, documents, passages)
+        _write_bm25(staging, passage_texts)
         _write_json(staging / "passages.json", [list(asdict(p).values()) for p in passages])
         _write_json(staging / "sentences.json", [list(asdict(s).values()) for s in sentences])
         with open(staging / "documents.jsonl", "w", encoding="utf-8") as out:
@@ -154,6 +154,7 @@ def _embed(documents, encoder: Encoder, index_dir: Path, progress: bool, say):
     cache = index_dir / "cache" / _slug(encoder.name)
     cache.mkdir(parents=True, exist_ok=True)
     passages: list[Passage] = []
+    passage_texts: list[str] = []
     sentences: list[Sentence] = []
     per_document: list[tuple[Path, list[str], int]] = []
     missing: list[str] = []
@@ -169,6 +170,7 @@ def _embed(documents, encoder: Encoder, index_dir: Path, progress: bool, say):
         if not path.exists():
             missing.extend(texts)
         passages.extend(doc_passages)
+        passage_texts.extend(texts[: len(doc_passages)])
         sentences.extend(doc_sentences)
     say(f"embedding {len(missing)} new texts ({sum(len(t) for _, t, _ in per_document) - len(missing)} cached)")
     fresh = encoder.encode(missing, progress=progress) if missing else np.zeros((0, encoder.dimension), np.float32)
@@ -188,7 +190,8 @@ def _embed(documents, encoder: Encoder, index_dir: Path, progress: bool, say):
     empty = np.zeros((0, encoder.dimension), np.float32)
     passage_vectors = np.vstack(passage_rows) if passage_rows else empty
     sentence_vectors = np.vstack(sentence_rows) if sentence_rows else empty
-    return passages, sentences, passage_vectors, sentence_vectors, {p.stem for p, _, _ in per_document}
+    used_keys = {p.stem for p, _, _ in per_document}
+    return passages, passage_texts, sentences, passage_vectors, sentence_vectors, used_keys
 
 
 def _write_vectors(staging: Path, passage_vectors, sentence_vectors, dimension: int, approximate_above: int, quantize: bool):
@@ -214,21 +217,16 @@ def _write_vectors(staging: Path, passage_vectors, sentence_vectors, dimension: 
     return kind
 
 
-def _write_bm25(staging: Path, documents, passages: list[Passage]) -> None:
+def _write_bm25(staging: Path, passage_texts: list[str]) -> None:
+    """BM25 over the same texts the encoder saw (title, section, passage)."""
     import bm25s
 
-    if not passages:
+    if not passage_texts:
         return
     from .lexical import tokenize
 
-    by_id = {d.doc_id: d for d in documents}
-    texts = []
-    for p in passages:
-        document = by_id[p.doc_id]
-        paragraph = document.paragraph(p.anchor)
-        texts.append(chunking.embedding_text(document, paragraph, p.start, p.end))
     retriever = bm25s.BM25()
-    retriever.index(tokenize(texts), show_progress=False)
+    retriever.index(tokenize(passage_texts), show_progress=False)
     retriever.save(str(staging / "bm25"), show_progress=False)
 
 
