@@ -13,13 +13,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .chunking import footnote_context
+from .chunking import paragraph_context
 from .lexical import tokenize
 from .retrieval import Filters, Hit, Retriever
 from .store import StoredIndex
 from .types import Quote
 
-__all__ = ["AnswerSettings", "Answerer", "Ranked", "resolve_question"]
+__all__ = ["AnswerSettings", "Answerer", "Candidate", "FEATURES", "Ranked", "resolve_question"]
 
 # Words that point back to an earlier question ("How many staff does it have?").
 _ANAPHORA = re.compile(
@@ -30,16 +30,31 @@ _ANAPHORA = re.compile(
 # What kind of words an answer to "how many …", "when …", "who …" holds.
 _ASKS_AMOUNT = re.compile(r"^\W*(how (many|much|long|far|often|large|big)|what (percentage|proportion|number|amount|level)|what share)\b", re.I)
 _ASKS_TIME = re.compile(r"^\W*(when|what (date|year|month|day))\b|\bsince when\b", re.I)
+_ASKS_AUTHOR = re.compile(r"^\W*who\s+(?:wrote|authored|writes|is the author|was the author)\b", re.I)
 _ASKS_PERSON = re.compile(r"^\W*(who|whom|whose)\b", re.I)
 _ASKS_PLACE = re.compile(r"^\W*(where|which (country|countries|borough|boroughs|city|area))\b", re.I)
 _AMOUNT = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundred|thousand|million|half|quarters?|none|all|no)\b", re.I)
 _TIME = re.compile(r"\b(1[89]\d\d|20\d\d|January|February|March|April|May|June|July|August|September|October|November|December|months?|years?)\b")
 _PERSON = re.compile(r"\b(Mr|Mrs|Ms|Dr|DCS|DCI|DI|CI|Cmdr|Commander|AC|Chief|Assembly Member|Inspector)\b|\b[A-Z][a-z]+ [A-Z][a-z]+\b")
+_NUMBER_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|millions?"
+_MONEY = frozenset("money funding fund budget cost spend spending grant income".split())
+_PEOPLE = "people|person|staff|officer|member|employee"
+_NOT_COUNTED = frozenset("did does do is are was were has have had will would can could should the".split())
+_AUTHOR = re.compile(r"\bauthor(?![a-z])|\bwritten by\b", re.I)
 _PLACE = re.compile(r"\b(in|from|at|to) [A-Z][a-z]+")
 # "What is CONOPS?" is answered where the term is defined: "… Concept of Operations (CONOPS) …",
 # "Operation Paladin is located …".
 _ASKS_DEFINITION = re.compile(r"^\W*what\s+(?:is|are|was|were)\s+(?:the\s+|an?\s+)?(?P<term>[^?]{2,60}?)\s*\??\s*$", re.I)
+_NUMBER = re.compile(r"\d+(?:[,.]\d+)*(?:/\d+)?")
+_REFERENCE = re.compile(r"(?:\bsection\s+[A-Z]\s*,?\s*)?(?:\bparagraphs?|\bparas?\.?|¶|\bfootnotes?|\bfn\.?)\s*\d+", re.I)
 _NAMED = re.compile(r"\b(?:[A-Z]{2,}\d*|[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+|Operation\s+\w+|\w*\d\w*)\b")
+
+
+# What a candidate quote is scored on: its similarity to the question, the question's words it holds
+# (idf-weighted), its paragraph's retrieval score against the best, whether it holds the kind of
+# words asked for, whether it counts what "how many …" asks about, and whether the question names
+# its paragraph ("section C paragraph 7 of the December 2010 report").
+FEATURES = ("dense", "lexical", "passage", "answer_type", "counted", "cited")
 
 
 @dataclass(frozen=True)
@@ -48,20 +63,50 @@ class AnswerSettings:
 
     dense_weight: float = 0.55
     lexical_weight: float = 0.30
-    passage_weight: float = 0.20
+    passage_weight: float = 0.30
     # A bonus for sentences holding the kind of words the question asks for (a number, a date, a name).
     answer_type_weight: float = 0.15
+    # A bonus for a number followed by what "how many officers …" counts ("11 police officers").
+    counted_weight: float = 0.10
+    # A paragraph the question names is what it asks about, whatever the words.
+    cited_weight: float = 0.30
     paragraphs_read: int = 8
     max_quotes: int = 3
     per_paragraph: int = 2
     # A sentence that only introduces what follows ("… said:") and ends its paragraph answers little.
     unfinished_penalty: float = 0.8
+    # A number in the question ("in 2011", "2013/14") is a condition: a paragraph without it, or its
+    # document's title and date without it, does not answer.
+    unmatched_number_penalty: float = 0.6
     # Extra quotes must come close to the best one; below this share of it they are noise.
     keep_ratio: float = 0.7
     # Calibrated on eval/questions.jsonl + the dev set: the highest threshold refusing under 1% of
     # answerable questions. It catches off-topic questions; near-topic unanswerable ones ("Who is
     # the head of Operation Golf?") score like answerable ones with these features.
-    abstain_below: float = 0.50
+    abstain_below: float = 0.60
+
+    def weights(self) -> tuple[float, ...]:
+        """The weights of `FEATURES`, in order."""
+        return tuple(getattr(self, f"{name}_weight") for name in FEATURES)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A possible quote (sentences `first`..`last`) and its features, in the order of `FEATURES`."""
+
+    first: int
+    last: int
+    features: tuple[float, ...]
+    unfinished: bool  # "… said:" with nothing after it in the paragraph
+    unmatched_number: bool = False  # the question gives a number ("in 2011") that its paragraph lacks
+
+    def score(self, settings: "AnswerSettings") -> float:
+        value = sum(w * f for w, f in zip(settings.weights(), self.features))
+        if self.unfinished:
+            value *= settings.unfinished_penalty
+        if self.unmatched_number:
+            value *= settings.unmatched_number_penalty
+        return value
 
 
 @dataclass(frozen=True)
@@ -102,8 +147,14 @@ class Answerer:
         for i, s in enumerate(stored.sentences):
             self._sentences_of[(s.doc_id, s.anchor)].append(i)
         self._texts = {d.doc_id: d.text for d in stored.documents}
-        sections = {(d.doc_id, p.anchor): f"{d.title} {p.section} {footnote_context(d, p)}"
+        # What a footnote annotates ("under Operation Caiman [21]") or the lead-in a paragraph completes.
+        self._context = {(d.doc_id, p.anchor): paragraph_context(d, p) for d in stored.documents for p in d.paragraphs}
+        sections = {(d.doc_id, p.anchor): f"{d.title} {p.section} {self._context[(d.doc_id, p.anchor)]}"
                     for d in stored.documents for p in d.paragraphs}
+        # Where a number the question gives may be found: the paragraph, its context, its document's names and date.
+        self._surroundings = {(d.doc_id, p.anchor): f"{sections[(d.doc_id, p.anchor)]} {d.source} {d.date} "
+                                                    f"{d.paragraph_text(p)}"
+                              for d in stored.documents for p in d.paragraphs}
         sentence_tokens = tokenize([self._texts[s.doc_id][s.start : s.end] for s in stored.sentences]) \
             if stored.sentences else []
         # A sentence is read in its place: its title, section ("Comment 3 (Livvy)") and, in a footnote,
@@ -124,35 +175,50 @@ class Answerer:
         A follow-up's query carries the question before it; what kind of answer is wanted
         ("how many …") is read from the question alone.
         """
+        hits, candidates = self.candidates(query, query_vector, k, filters, question)
+        if not hits:
+            return Ranked(query, False, (), (), 0.0)
+        chosen = self._choose([(c.score(self.settings), c.first, c.last) for c in candidates])
+        quotes = tuple(self._quote(first, last, score) for score, first, last in chosen)
+        best = chosen[0][0] if chosen else 0.0
+        answered = best >= self.settings.abstain_below
+        return Ranked(query, answered, quotes if answered else (), tuple(hits[:k]), best)
+
+    def candidates(self, query: str, query_vector: np.ndarray, k: int = 5, filters: Filters | None = None,
+                   question: str | None = None) -> tuple[list[Hit], list[Candidate]]:
+        """The retrieved paragraphs and every sentence of the first `paragraphs_read`, with its features."""
         settings = self.settings
         hits = self.retriever.search(query, query_vector, max(k, settings.paragraphs_read), filters)
         if not hits:
-            return Ranked(query, False, (), (), 0.0)
+            return [], []
         query_tokens = set(tokenize([query])[0])
-        wanted = _answer_type(question or query)
+        asked = question or query
+        wanted = _answer_type(asked)
+        counted = _counted(asked)
+        defined = _ASKS_DEFINITION.match(asked)
+        numbers = _numbers(asked)
         top_hit = hits[0].score or 1.0
-        candidates: list[tuple[float, int, int]] = []  # (score, first sentence, last sentence)
-        for rank, hit in enumerate(hits[: settings.paragraphs_read]):
+        candidates: list[Candidate] = []
+        for hit in hits[: settings.paragraphs_read]:
             rows = self._sentences_of.get((hit.doc_id, hit.anchor), [])
             if not rows:
                 continue
             dense = np.asarray(self.stored.sentence_vectors[rows]) @ query_vector
             prior = hit.score / top_hit
+            # A footnote on the term asked about ("under Operation Caiman [21]") is its definition.
+            annotates = bool(defined) and self._context[(hit.doc_id, hit.anchor)].lower().endswith(
+                defined.group("term").lower())
+            unmatched = bool(numbers - _numbers(self._surroundings[(hit.doc_id, hit.anchor)]))
             for position, row in enumerate(rows):
-                lexical = self._overlap(query_tokens, self._tokens[row])
                 introduces = self._introduces(row)
                 last = rows[position + 1] if introduces and position + 1 < len(rows) else row
-                fits = wanted is not None and bool(wanted.search(self._span_text(row, last)))
-                score = (settings.dense_weight * float(dense[position]) + settings.lexical_weight * lexical
-                         + settings.passage_weight * prior + settings.answer_type_weight * fits)
-                if introduces and last == row:
-                    score *= settings.unfinished_penalty  # "… said:" with nothing after it in the paragraph
-                candidates.append((score, row, last))
-        chosen = self._choose(candidates)
-        quotes = tuple(self._quote(first, last, score) for score, first, last in chosen)
-        best = chosen[0][0] if chosen else 0.0
-        answered = best >= settings.abstain_below
-        return Ranked(query, answered, quotes if answered else (), tuple(hits[:k]), best)
+                text = self._span_text(row, last)
+                features = (float(dense[position]), self._overlap(query_tokens, self._tokens[row]), prior,
+                            float(annotates or (wanted is not None and bool(wanted.search(text)))),
+                            float(counted is not None and bool(counted.search(text))), float(hit.cited))
+                candidates.append(Candidate(row, last, features, unfinished=introduces and last == row,
+                                            unmatched_number=unmatched))
+        return hits, candidates
 
     def _overlap(self, query_tokens: set[str], sentence_tokens: set[str]) -> float:
         """The idf-weighted share of the query's words that the sentence contains."""
@@ -217,10 +283,30 @@ def _answer_type(question: str) -> re.Pattern[str] | None:
     if definition:
         term = re.escape(definition.group("term"))
         return re.compile(rf"\({term}\)|\b{term}\s+(?:is|are|was|were|comprises|aims|means)\b", re.I)
-    for asks, answer in ((_ASKS_AMOUNT, _AMOUNT), (_ASKS_TIME, _TIME), (_ASKS_PERSON, _PERSON), (_ASKS_PLACE, _PLACE)):
+    for asks, answer in ((_ASKS_AMOUNT, _AMOUNT), (_ASKS_TIME, _TIME), (_ASKS_AUTHOR, _AUTHOR), (_ASKS_PERSON, _PERSON), (_ASKS_PLACE, _PLACE)):
         if asks.search(question):
             return answer
     return None
+
+
+def _counted(question: str) -> re.Pattern[str] | None:
+    """For "how many officers …", a number followed within a few words by "officer"; None for other questions."""
+    asked = re.search(r"\bhow (?:many|much) (?:more |fewer |of the )?([a-z]{3,})", question, re.I)
+    if asked and asked.group(1).lower() not in _NOT_COUNTED:
+        noun = re.sub(r"(?:es|s)$", "", asked.group(1).lower())
+        if noun in _MONEY:
+            return re.compile(r"[£$€]\s?\d")
+        noun = _PEOPLE if noun in _PEOPLE.split("|") else re.escape(noun)
+        return re.compile(rf"(?:\d[\d,.]*|\b(?:{_NUMBER_WORDS}))\b(?:\W+\w+){{0,3}}?\W+(?:{noun})", re.I)
+    if re.search(r"\b(percentage|per ?cent)\b", question, re.I):
+        return re.compile(r"\d\s*%|\bper ?cent\b", re.I)
+    return None
+
+
+def _numbers(text: str) -> set[str]:
+    """The numbers written in `text` ("2013/14", "1,000" as "1000"), leaving out paragraph references."""
+    text = _REFERENCE.sub(" ", text)
+    return {n.replace(",", "") for n in _NUMBER.findall(text)}
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:

@@ -11,7 +11,7 @@ import re
 from .documents.blocks import strip_span
 from .types import Document, Paragraph, Passage, Sentence
 
-__all__ = ["split_sentences", "passage_spans", "passages", "sentences", "embedding_text"]
+__all__ = ["split_sentences", "passage_spans", "passages", "sentences", "embedding_text", "paragraph_context"]
 
 # A candidate sentence end: terminal punctuation (".", "?", "!", "…", "..."), then closing
 # quotes or brackets ('said.” Next'), then footnote markers that follow the full stop and
@@ -191,9 +191,31 @@ def embedding_text(document: Document, paragraph: Paragraph, start: int, end: in
     The header only helps retrieval (a paragraph that says "the unit" gains "SCD9 …");
     quotes and passages returned to users are always `document.text[start:end]`.
     """
-    parts = (document.title, paragraph.section, footnote_context(document, paragraph))
+    parts = (document.title, paragraph.section, paragraph_context(document, paragraph))
     header = " | ".join(_shorten(part) for part in parts if part.strip())
     return f"{header}\n{document.text[start:end]}" if header else document.text[start:end]
+
+
+def paragraph_context(document: Document, paragraph: Paragraph) -> str:
+    """Words from elsewhere that a paragraph is read with: a footnote's marker phrase, or the lead-in it completes."""
+    return footnote_context(document, paragraph) or lead_in(document, paragraph)
+
+
+def lead_in(document: Document, paragraph: Paragraph, limit: int = 300) -> str:
+    """The sentence introducing a paragraph: the one before it, when that ends in a colon; "" otherwise.
+
+    "Commenting in the Guardian, Georgina Perry, who manages the Open Doors NHS project …, said:"
+    is its own paragraph; the words she said, in the next one, never name her.
+    """
+    position = document.paragraphs.index(paragraph)
+    if position == 0 or paragraph.anchor.startswith("fn"):
+        return ""
+    before = document.paragraphs[position - 1]
+    text = document.text[before.start : before.end].rstrip()
+    if not text.endswith(":") or before.section != paragraph.section:
+        return ""
+    last = split_sentences(document.text, before.start, before.end)[-1]
+    return document.text[last[0] : last[1]].strip()[-limit:]
 
 
 def footnote_context(document: Document, paragraph: Paragraph, words: int = 6) -> str:

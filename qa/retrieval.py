@@ -11,6 +11,7 @@ import numpy as np
 
 from .errors import QueryError
 from .lexical import tokens
+from .references import References
 from .store import StoredIndex
 
 __all__ = ["Filters", "Hit", "Retriever", "fuse", "EXACT_SUBSET_LIMIT"]
@@ -53,6 +54,7 @@ class Hit:
     score: float
     dense: float | None
     lexical: float | None
+    cited: bool = False  # the query names this paragraph ("section C paragraph 7")
 
 
 def fuse(dense: list[tuple[int, float]], lexical: list[tuple[int, float]], method: str = "rrf",
@@ -92,6 +94,10 @@ class Retriever:
         self._doc_row = {d.doc_id: i for i, d in enumerate(documents)}
         self._doc_bounds = [_bounds(d.date) if d.date else None for d in documents]
         self._passage_doc = np.array([self._doc_row[p.doc_id] for p in stored.passages], dtype=np.int32)
+        self._references = References(documents)
+        self._first_passage: dict[tuple[str, str], int] = {}
+        for row, p in enumerate(stored.passages):
+            self._first_passage.setdefault((p.doc_id, p.anchor), row)
 
     def allowed(self, filters: Filters | None) -> np.ndarray | None:
         """A boolean mask over passages, or None when nothing is filtered."""
@@ -126,14 +132,20 @@ class Retriever:
             scores = dict(dense or lexical)
         dense_of, lexical_of = dict(dense), dict(lexical)
         best: dict[tuple[str, str], Hit] = {}
+        # A paragraph the query names ("paragraph 16 of the January 2010 report") comes first.
+        top = max(scores.values(), default=1.0)
+        for key in self._references.cited(query):
+            row = self._first_passage.get(key)
+            if row is not None and (mask is None or mask[row]):
+                best[key] = Hit(key[0], key[1], float(top), dense_of.get(row), lexical_of.get(row), cited=True)
         for item, score in sorted(scores.items(), key=lambda pair: -pair[1]):
+            if len(best) >= k:
+                break
             passage = self.stored.passages[item]
             key = (passage.doc_id, passage.anchor)
             if key not in best:
                 best[key] = Hit(passage.doc_id, passage.anchor, float(score), dense_of.get(item), lexical_of.get(item))
-                if len(best) == k:
-                    break
-        return list(best.values())
+        return list(best.values())[:k]
 
     def dense(self, query_vector: np.ndarray, n: int, mask: np.ndarray | None) -> list[tuple[int, float]]:
         """Inner-product search; exact over a small filtered subset, a bitmap selector otherwise."""

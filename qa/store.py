@@ -33,7 +33,7 @@ from .types import Document, Paragraph, Passage, Sentence
 __all__ = ["FORMAT_VERSION", "APPROXIMATE_ABOVE", "StoredIndex", "build_index", "open_index", "read_manifest"]
 
 # Bump when the files, the chunking or the tokenizer change: an index built otherwise is rebuilt.
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 # Above this many passages a flat (exact) scan costs more than the 15 ms search budget on two
 # cores (384-d inner products: about 1 ms per 10,000 vectors measured here), so HNSW takes over.
 APPROXIMATE_ABOVE = 100_000

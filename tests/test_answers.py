@@ -124,7 +124,63 @@ def test_eval_topic_switches_answer_as_if_asked_first(archive, eval_answers, key
     assert spans(eval_answers[key]) == spans(archive.ask(row["question"]))
 
 
+# --- what the question asks for -----------------------------------------------------------
+
+
+def test_how_many_officers_quotes_the_number_of_officers_not_another_count(archive):
+    # "14 operations" and "21 occasions" are numbers about the same team; "11 police officers" counts officers.
+    quote = top_quote(archive, "How many officers did the Human Trafficking Team have?")
+    assert "11 police officers" in quote["text"]
+
+
+def test_who_wrote_quotes_the_author_line(archive):
+    quote = top_quote(archive, "Who wrote the report on SCD9's first six months?")
+    assert "Richard Martin" in quote["text"] and quote["doc_id"] == REPORT_DEC_2010
+
+
+def test_what_is_a_term_quotes_the_footnote_on_it(archive):
+    # Footnote 21 never names Operation Caiman; the body's "under Operation Caiman [21]" does.
+    quote = top_quote(archive, "What is Operation Caiman?")
+    assert (quote["doc_id"], quote["anchor"]) == (REPORT_DEC_2010, "fn21")
+
+
+def test_words_after_a_lead_in_are_found_by_who_says_them(archive):
+    # "Georgina Perry … said:" is its own paragraph; what she said, in the next, never names her.
+    result = archive.ask("How does Georgina Perry describe sex workers' trust in the police?")
+    assert any("all time high" in q["text"] for q in result["quotes"])
+    assert any(q["anchor"] == "p6" and q["doc_id"] == BLOG for q in result["quotes"])
+
+
+@pytest.mark.parametrize(("question", "doc_id", "anchor", "words"), [
+    ("What does section C paragraph 7 of the December 2010 report say about how stretched SCD9 is?",
+     REPORT_DEC_2010, "C7", "close to capacity"),
+    ("What does paragraph 16 of the January 2010 report say?", "2010-01-28-mps-human-trafficking-response", "B16",
+     "uncertainty of external funding"),
+    ("What does footnote 4 of the December 2010 report say?", REPORT_DEC_2010, "fn4", "Asylum and Immigration Act"),
+])
+def test_a_paragraph_named_in_the_question_is_quoted(archive, question, doc_id, anchor, words):
+    quotes = archive.ask(question)["quotes"]
+    assert (quotes[0]["doc_id"], quotes[0]["anchor"]) == (doc_id, anchor)
+    assert any(words in q["text"] for q in quotes if q["anchor"] == anchor)
+
+
 # --- not in the archive --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("question", [
+    "How many sex workers were murdered in London in 2011?",  # the archive has no 2011 figures
+    "How much money will SCD9 receive in the 2013/14 financial year?",
+    "Which football club won the 2012 FA Cup?",
+])
+def test_a_number_the_question_gives_must_be_where_the_answer_is(archive, question):
+    result = archive.ask(question)
+    assert result["answered"] is False and result["quotes"] == [] and result["passages"]
+
+
+def test_a_number_the_archive_holds_is_answered(archive):
+    quote = top_quote(archive, "By how much did trafficking victims rise around the 2004 Olympics?")
+    assert "95%" in quote["text"]
+
 
 
 def test_question_the_archive_cannot_answer_is_refused_with_the_nearest_passages(archive):

@@ -416,3 +416,19 @@ def test_a_footnote_is_embedded_with_the_words_its_marker_follows():
     assert footnote_context(document, fn21) == "from the AEIU under Operation Caiman"
     assert "Operation Caiman" in embedding_text(document, fn21, fn21.start, fn21.end).splitlines()[0]
     assert footnote_context(document, document.paragraph("B16")) == ""
+
+
+def test_a_paragraph_completing_a_lead_in_is_embedded_with_it():
+    from pathlib import Path
+
+    from qa.chunking import embedding_text, lead_in, paragraph_context
+    from qa.documents import load_document
+
+    document = load_document(Path(__file__).resolve().parent.parent / "corpus" / "2012-03-20-blog-boff-report.txt")
+    said, words = document.paragraph("p5"), document.paragraph("p6")
+    assert document.paragraph_text(said).endswith("said:")
+    assert lead_in(document, words).startswith("Commenting in the Guardian, Georgina Perry")
+    assert "Georgina Perry" in embedding_text(document, words, words.start, words.end).splitlines()[0]
+    assert paragraph_context(document, words) == lead_in(document, words)
+    # Only the paragraph right after the lead-in, and never the lead-in itself.
+    assert lead_in(document, said) == "" and lead_in(document, document.paragraph("p7")) == ""

@@ -300,3 +300,34 @@ def test_unfiltered_search_on_approximate_index_returns_the_exact_best_passages(
         expected = exact_best(approximate.stored, vector, Filters(), k=10)
         hits = retriever.search(query, vector, k=10)
         assert [(h.doc_id, h.anchor) for h in hits] == [(d, a) for d, a, _ in expected], query
+
+
+# --- paragraphs named in the query ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("What does paragraph 16 of the January 2010 report say?", [(REPORT_JAN_2010, "B16")]),
+    ("para 22 of the July 2009 report", [(REPORT_2009, "B22")]),
+    ("section C paragraph 7 of the December 2010 report", [(REPORT_DEC_2010, "C7")]),
+    ("paragraph 7 of section C", [(REPORT_DEC_2010, "C7")]),
+    ("What does §C ¶4 say?", [(REPORT_DEC_2010, "C4")]),
+    ("footnote 4 of the 2010 report", [(REPORT_DEC_2010, "fn4")]),
+    ("What does footnote 4 say?", [(REPORT_2009, "fn4"), (REPORT_DEC_2010, "fn4")]),
+    ("What does paragraph 3 say?", []),  # four documents have one: too vague to put any first
+    ("How many officers were there in 2010?", []),
+])
+def test_references_in_a_query_name_the_archive_paragraphs(documents, query, expected):
+    from qa.references import References
+
+    assert sorted(References(documents.values()).cited(query)) == expected
+
+
+def test_a_paragraph_named_in_the_query_comes_first_unless_filtered_out(archive):
+    query = "What does section C paragraph 7 of the December 2010 report say?"
+    vector = archive.encoder.encode([query])[0]
+    hits = archive.retriever.search(query, vector, 5)
+    assert (hits[0].doc_id, hits[0].anchor, hits[0].cited) == (REPORT_DEC_2010, "C7", True)
+    assert sum(h.cited for h in hits) == 1 and len(hits) == 5
+    assert [(h.doc_id, h.anchor) for h in archive.retriever.search(query, vector, 1)] == [(REPORT_DEC_2010, "C7")]
+    others = archive.retriever.search(query, vector, 5, Filters(doc_ids=(BLOG,)))
+    assert others and all(h.doc_id == BLOG and not h.cited for h in others)

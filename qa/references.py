@@ -1,0 +1,62 @@
+"""Paragraph references written into a question: "paragraph 16 of the January 2010 report", "§C ¶4", "footnote 4".
+
+Members quote the archive's own numbering back at it; a paragraph they name is looked at first,
+whatever its words score.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Iterable
+
+from .types import Document
+
+__all__ = ["References", "MAX_CITED"]
+
+# More matches than this (say "paragraph 3" with no document named) is too vague to put first.
+MAX_CITED = 3
+
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+_MONTH_YEAR = re.compile(rf"\b({'|'.join(_MONTHS)})\s+((?:19|20)\d\d)\b", re.I)
+_YEAR_REPORT = re.compile(r"\b((?:19|20)\d\d)\s+(?:report|document|paper|blog|post|summary)\b", re.I)
+_PARA = r"(?:paragraph|para\.?|¶)\s*(\d{1,4})\b"
+_SECTION_FIRST = re.compile(rf"(?:\bsection\s+|§\s*)([A-Z])\b,?\s*{_PARA}", re.I)
+_PARA_FIRST = re.compile(rf"{_PARA}\s+(?:of|in)\s+section\s+([A-Z])\b", re.I)
+_PARA_ALONE = re.compile(rf"(?<![\w§])(?:paragraph|para\.?|¶)\s*(\d{{1,4}})\b", re.I)
+_FOOTNOTE = re.compile(r"\b(?:footnote|fn\.?)\s*(\d{1,4})\b", re.I)
+
+
+class References:
+    """The archive's paragraphs by printed reference, to find the ones a question names."""
+
+    def __init__(self, documents: Iterable[Document]):
+        self._by_reference: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+        for d in documents:
+            for p in d.paragraphs:
+                self._by_reference[p.reference].append((d.doc_id, p.anchor, d.date))
+
+    def cited(self, question: str) -> list[tuple[str, str]]:
+        """(doc_id, anchor) of the paragraphs the question names; [] if none, or too many to choose."""
+        found = [entry for reference in _references(question) for entry in self._by_reference.get(reference, ())]
+        named = [entry for entry in found if _dated(question, entry[2])]
+        chosen = named or found
+        return [(doc_id, anchor) for doc_id, anchor, _ in chosen] if len(chosen) <= MAX_CITED else []
+
+
+def _references(question: str) -> set[str]:
+    """The references as the archive prints them ("para 16", "¶16", "§C ¶7", "footnote 4")."""
+    wanted = {f"§{s.upper()} ¶{n}" for s, n in _SECTION_FIRST.findall(question)}
+    wanted |= {f"§{s.upper()} ¶{n}" for n, s in _PARA_FIRST.findall(question)}
+    if not wanted:
+        for n in _PARA_ALONE.findall(question):
+            wanted |= {f"para {n}", f"¶{n}"}
+    wanted |= {f"footnote {n}" for n in _FOOTNOTE.findall(question)}
+    return wanted
+
+
+def _dated(question: str, date: str) -> bool:
+    """Whether the question names the document by its month and year ("the January 2010 report") or year."""
+    months = [f"{year}-{_MONTHS.index(month.lower()) + 1:02d}" for month, year in _MONTH_YEAR.findall(question)]
+    return any(date.startswith(prefix) for prefix in months or _YEAR_REPORT.findall(question))
