@@ -11,7 +11,7 @@ import re
 from .documents.blocks import strip_span
 from .types import Document, Paragraph, Passage, Sentence
 
-__all__ = ["split_sentences", "passage_spans", "passages", "sentences", "embedding_text", "paragraph_context"]
+__all__ = ["split_sentences", "passage_spans", "passages", "sentences", "embedding_text", "paragraph_contexts"]
 
 # A candidate sentence end: terminal punctuation (".", "?", "!", "…", "..."), then closing
 # quotes or brackets ('said.” Next'), then footnote markers that follow the full stop and
@@ -27,6 +27,7 @@ _CANDIDATE = re.compile(
 # Abbreviations after which a full stop never ends a sentence: titles before a name
 # ("Dr. Smith", "Cmdr. O'Brien", "St. Pancras"; the archive writes most without stops) and
 # Latin or scholarly short forms ("e.g.", "i.e.", "vs.", "approx.", "cf.").
+_MARKER = re.compile(r"\[(\d+)\]")  # a footnote marker in the body, "[21]"
 _NEVER_END = frozenset(
     "mr mrs ms dr prof rev hon st cmdr supt insp sgt det capt lt col gen sir "
     "e.g i.e vs v cf viz approx ca incl esp".split()
@@ -185,59 +186,51 @@ def sentences(document: Document) -> list[Sentence]:
     ]
 
 
-def embedding_text(document: Document, paragraph: Paragraph, start: int, end: int) -> str:
-    """What the encoder sees for a passage: "title | section", a newline, the verbatim text.
+def embedding_text(document: Document, paragraph: Paragraph, start: int, end: int, context: str = "") -> str:
+    """What the encoder sees for a passage: "title | section | context", a newline, the verbatim text.
 
     The header only helps retrieval (a paragraph that says "the unit" gains "SCD9 …");
-    quotes and passages returned to users are always `document.text[start:end]`.
+    quotes and passages returned to users are always `document.text[start:end]`. `context` is
+    the paragraph's entry in `paragraph_contexts(document)`.
     """
-    parts = (document.title, paragraph.section, paragraph_context(document, paragraph))
+    parts = (document.title, paragraph.section, context)
     header = " | ".join(_shorten(part) for part in parts if part.strip())
     return f"{header}\n{document.text[start:end]}" if header else document.text[start:end]
 
 
-def paragraph_context(document: Document, paragraph: Paragraph) -> str:
-    """Words from elsewhere that a paragraph is read with: a footnote's marker phrase, or the lead-in it completes."""
-    return footnote_context(document, paragraph) or lead_in(document, paragraph)
+def paragraph_contexts(document: Document, footnote_words: int = 6, lead_in_chars: int = 300) -> dict[str, str]:
+    """Words from elsewhere that each paragraph is read with, by anchor (only those that have any).
 
-
-def lead_in(document: Document, paragraph: Paragraph, limit: int = 300) -> str:
-    """The sentence introducing a paragraph: the one before it, when that ends in a colon; "" otherwise.
-
-    "Commenting in the Guardian, Georgina Perry, who manages the Open Doors NHS project …, said:"
-    is its own paragraph; the words she said, in the next one, never name her.
+    A footnote is read with the few words its marker "[N]" follows in the body: footnote 21 of the
+    December 2010 report ("The operational name given to …") never names Operation Caiman, but
+    "under Operation Caiman [21]" does; only a few words, so that a short footnote does not pass
+    for the whole sentence. A paragraph right after a lead-in ending in a colon is read with that
+    sentence: "Commenting in the Guardian, Georgina Perry, … said:" is its own paragraph, and the
+    words she said, in the next one, never name her.
     """
-    position = document.paragraphs.index(paragraph)
-    if position == 0 or paragraph.anchor.startswith("fn"):
-        return ""
-    before = document.paragraphs[position - 1]
-    text = document.text[before.start : before.end].rstrip()
-    if not text.endswith(":") or before.section != paragraph.section:
-        return ""
-    last = split_sentences(document.text, before.start, before.end)[-1]
-    return document.text[last[0] : last[1]].strip()[-limit:]
-
-
-def footnote_context(document: Document, paragraph: Paragraph, words: int = 6) -> str:
-    """For footnote N, the few words of the body just before its marker "[N]"; "" otherwise.
-
-    A marker annotates the phrase it follows: footnote 21 of the December 2010 report ("The
-    operational name given to …") never names Operation Caiman, but "under Operation Caiman [21]"
-    does. Only a few words, so that a short footnote does not pass for the whole sentence.
-    """
-    if not paragraph.anchor.startswith("fn") or not paragraph.anchor[2:].isdigit():
-        return ""
-    marker = re.compile(rf"\[{paragraph.anchor[2:]}\]")
-    for cited in document.paragraphs:
-        if cited.anchor.startswith("fn") or cited.start >= paragraph.start:
+    text = document.text
+    contexts: dict[str, str] = {}
+    marked: dict[str, str] = {}  # footnote number -> the words before its first marker in the body
+    before: Paragraph | None = None
+    for paragraph in document.paragraphs:
+        number = paragraph.anchor[2:] if paragraph.anchor.startswith("fn") else None
+        if number is not None:
+            if number in marked:
+                contexts[paragraph.anchor] = marked[number]
             continue
-        found = marker.search(document.text, cited.start, cited.end)
-        if found:
-            for s, e in split_sentences(document.text, cited.start, cited.end):
-                if s <= found.start() < e:
-                    before = re.sub(r"\[\w+\]", " ", document.text[s : found.start()]).split()
-                    return " ".join(before[-words:])
-    return ""
+        if before is not None and before.section == paragraph.section and \
+                text[before.start : before.end].rstrip().endswith(":"):
+            last = split_sentences(text, before.start, before.end)[-1]
+            contexts[paragraph.anchor] = text[last[0] : last[1]].strip()[-lead_in_chars:]
+        markers = list(_MARKER.finditer(text, paragraph.start, paragraph.end))
+        if markers:
+            sentences = split_sentences(text, paragraph.start, paragraph.end)
+            for marker in markers:
+                s = next((s for s, e in sentences if s <= marker.start() < e), paragraph.start)
+                words = re.sub(r"\[\w+\]", " ", text[s : marker.start()]).split()
+                marked.setdefault(marker.group(1), " ".join(words[-footnote_words:]))
+        before = paragraph
+    return contexts
 
 
 def _shorten(value: str, limit: int = 120) -> str:

@@ -6,12 +6,14 @@
     index/cache/<model>/<key>.npy embeddings of one document's texts, keyed by those texts
 
 Everything is JSON, .npy or FAISS's own format: no pickle. The manifest holds the sha256 of
-every file; loading checks them, the format version and the model, and refuses a mismatch
+every file; loading checks them, the format version, the pipeline fingerprint (a hash of the
+parsing and chunking code) and the model, and refuses a mismatch
 with IndexIncompatible rather than answer from a damaged or foreign index.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -30,10 +32,14 @@ from .embedding import Encoder
 from .errors import IndexIncompatible, IndexMissing
 from .types import Document, Paragraph, Passage, Sentence
 
-__all__ = ["FORMAT_VERSION", "APPROXIMATE_ABOVE", "StoredIndex", "build_index", "open_index", "read_manifest"]
+__all__ = ["FORMAT_VERSION", "APPROXIMATE_ABOVE", "StoredIndex", "build_index", "open_index", "pipeline_fingerprint",
+           "read_manifest"]
 
-# Bump when the files, the chunking or the tokenizer change: an index built otherwise is rebuilt.
+# Bump when the files written here change. Changes to parsing, chunking or tokenizing need no bump:
+# `pipeline_fingerprint` sees them.
 FORMAT_VERSION = 6
+# The code whose output an index stores (parsed documents, spans, embedded texts, BM25 tokens).
+_PIPELINE_SOURCES = ("documents", "chunking.py", "lexical.py", "embedding.py", "types.py", "store.py")
 # Above this many passages a flat (exact) scan costs more than the 15 ms search budget on two
 # cores (384-d inner products: about 1 ms per 10,000 vectors measured here), so HNSW takes over.
 APPROXIMATE_ABOVE = 100_000
@@ -55,6 +61,18 @@ class StoredIndex:
     bm25: Any
 
 
+@functools.cache
+def pipeline_fingerprint() -> str:
+    """A short hash of the code that turns files into what an index stores: an index built by other code is stale."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256(str(FORMAT_VERSION).encode())
+    for name in _PIPELINE_SOURCES:
+        root = package / name
+        for path in sorted(root.rglob("*.py")) if root.is_dir() else [root]:
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def read_manifest(index_dir: Path) -> dict[str, Any]:
     """The live generation's manifest; IndexMissing if nothing was built, IndexIncompatible if unreadable."""
     generation = _live_generation(index_dir)
@@ -74,6 +92,11 @@ def open_index(index_dir: Path, model: str | None = None) -> StoredIndex:
     if manifest.get("format_version") != FORMAT_VERSION:
         raise IndexIncompatible(
             f"{generation}: index format {manifest.get('format_version')}, this program reads {FORMAT_VERSION}; rebuild it"
+        )
+    if manifest.get("pipeline") != pipeline_fingerprint():
+        raise IndexIncompatible(
+            f"{generation}: built by other parsing or chunking code (pipeline {manifest.get('pipeline')}, "
+            f"this program {pipeline_fingerprint()}); rebuild it"
         )
     if model is not None and manifest.get("model") != model:
         raise IndexIncompatible(f"{generation}: built with model {manifest.get('model')!r}, not {model!r}; rebuild it")
@@ -131,6 +154,7 @@ def build_index(
                 out.write(json.dumps(asdict(document), ensure_ascii=False) + "\n")
         manifest = {
             "format_version": FORMAT_VERSION,
+            "pipeline": pipeline_fingerprint(),
             "model": encoder.name,
             "dimension": encoder.dimension,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -162,7 +186,9 @@ def _embed(documents, encoder: Encoder, index_dir: Path, progress: bool, say):
         by_anchor = {p.anchor: p for p in document.paragraphs}
         doc_passages = chunking.passages(document)
         doc_sentences = chunking.sentences(document)
-        texts = [chunking.embedding_text(document, by_anchor[p.anchor], p.start, p.end) for p in doc_passages]
+        contexts = chunking.paragraph_contexts(document)
+        texts = [chunking.embedding_text(document, by_anchor[p.anchor], p.start, p.end, contexts.get(p.anchor, ""))
+                 for p in doc_passages]
         texts += [document.text[s.start : s.end] for s in doc_sentences]
         key = hashlib.sha256("\x00".join([encoder.name, *texts]).encode("utf-8")).hexdigest()
         path = cache / f"{key}.npy"

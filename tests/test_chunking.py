@@ -408,27 +408,31 @@ def test_embedding_header_keeps_a_catalog_title_shortens_a_longer_one_and_skips_
 def test_a_footnote_is_embedded_with_the_words_its_marker_follows():
     from pathlib import Path
 
-    from qa.chunking import embedding_text, footnote_context
+    from qa.chunking import embedding_text, paragraph_contexts
     from qa.documents import load_document
 
     document = load_document(Path(__file__).resolve().parent.parent / "corpus" / "2010-12-09-scd9-first-six-months.txt")
+    contexts = paragraph_contexts(document)
     fn21 = document.paragraph("fn21")
-    assert footnote_context(document, fn21) == "from the AEIU under Operation Caiman"
-    assert "Operation Caiman" in embedding_text(document, fn21, fn21.start, fn21.end).splitlines()[0]
-    assert footnote_context(document, document.paragraph("B16")) == ""
+    assert contexts["fn21"] == "from the AEIU under Operation Caiman"
+    assert "Operation Caiman" in embedding_text(document, fn21, fn21.start, fn21.end, contexts["fn21"]).splitlines()[0]
+    assert "B16" not in contexts
+    # Every footnote the body marks has its phrase; none is empty.
+    assert {a for a in contexts if a.startswith("fn")} == {f"fn{n}" for n in range(1, 24)}
+    assert all(contexts.values())
 
 
 def test_a_paragraph_completing_a_lead_in_is_embedded_with_it():
     from pathlib import Path
 
-    from qa.chunking import embedding_text, lead_in, paragraph_context
+    from qa.chunking import embedding_text, paragraph_contexts
     from qa.documents import load_document
 
     document = load_document(Path(__file__).resolve().parent.parent / "corpus" / "2012-03-20-blog-boff-report.txt")
+    contexts = paragraph_contexts(document)
     said, words = document.paragraph("p5"), document.paragraph("p6")
     assert document.paragraph_text(said).endswith("said:")
-    assert lead_in(document, words).startswith("Commenting in the Guardian, Georgina Perry")
-    assert "Georgina Perry" in embedding_text(document, words, words.start, words.end).splitlines()[0]
-    assert paragraph_context(document, words) == lead_in(document, words)
+    assert contexts["p6"].startswith("Commenting in the Guardian, Georgina Perry")
+    assert "Georgina Perry" in embedding_text(document, words, words.start, words.end, contexts["p6"]).splitlines()[0]
     # Only the paragraph right after the lead-in, and never the lead-in itself.
-    assert lead_in(document, said) == "" and lead_in(document, document.paragraph("p7")) == ""
+    assert "p5" not in contexts and "p7" not in contexts

@@ -30,7 +30,7 @@ from qa.cli import main
 from qa.documents import load_corpus
 from qa.errors import IndexIncompatible, IndexMissing, QueryError
 from qa.indexer import refresh_index
-from qa.store import FORMAT_VERSION, build_index, open_index
+from qa.store import FORMAT_VERSION, build_index, open_index, pipeline_fingerprint
 
 # A document the archive does not hold, written for these tests: three paragraphs whose words
 # ("Kingfisher", "Thames", "houseboats") occur nowhere in the archive.
@@ -226,6 +226,25 @@ def test_current_naming_a_vanished_generation_is_incompatible_not_a_crash(tmp_pa
     with pytest.raises(IndexIncompatible, match="CURRENT"):
         open_index(index, encoder.name)
     assert refresh_index(CORPUS, index, CountingEncoder(encoder)).rebuilt
+
+
+def test_index_built_by_other_parsing_code_is_refused_and_rebuilt_from_cached_embeddings(tmp_path, built_index, encoder):
+    index = copy_index(built_index, tmp_path / "index")
+    manifest_path = live_generation(index) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    assert manifest["pipeline"] == pipeline_fingerprint()
+    manifest["pipeline"] = "0123456789abcdef"  # as an index written before a change to chunking.py would say
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+
+    with pytest.raises(IndexIncompatible, match="parsing or chunking code"):
+        open_index(index, encoder.name)
+
+    counting = CountingEncoder(encoder)
+    refresh = refresh_index(CORPUS, index, counting)
+    assert refresh.rebuilt and "0123456789abcdef" in refresh.reason
+    assert len(refresh.load.parsed) == 5  # every document parsed again, none taken from the stale index
+    assert counting.count == 0  # the texts did not change, so their embeddings come from the cache
+    assert refresh.stored.manifest["pipeline"] == pipeline_fingerprint()
 
 
 def test_index_built_by_another_model_is_refused_and_rebuilt_from_scratch(tmp_path, encoder):
