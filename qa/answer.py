@@ -119,6 +119,8 @@ class Ranked:
     quotes: tuple[Quote, ...]
     hits: tuple[Hit, ...]
     best_score: float
+    # Numbers the question gives ("2011") that none of the paragraphs read holds: why it was refused.
+    absent_numbers: tuple[str, ...] = ()
 
 
 def resolve_question(question: str, history: list[str] | tuple[str, ...]) -> str:
@@ -186,7 +188,10 @@ class Answerer:
         quotes = tuple(self._quote(first, last, score) for score, first, last in chosen)
         best = chosen[0][0] if chosen else 0.0
         answered = best >= self.settings.abstain_below
-        return Ranked(query, answered, quotes if answered else (), tuple(hits[:k]), best)
+        read = hits[: self.settings.paragraphs_read]
+        absent = _numbers(question or query) - set().union(*(self._numbers[(h.doc_id, h.anchor)] for h in read))
+        return Ranked(query, answered, quotes if answered else (), tuple(hits[:k]), best,
+                      () if answered else tuple(sorted(absent)))
 
     def candidates(self, query: str, query_vector: np.ndarray, k: int = 5, filters: Filters | None = None,
                    question: str | None = None) -> tuple[list[Hit], list[Candidate]]:

@@ -23,6 +23,7 @@ MAX_K = 100
 MAX_FILTER_IDS = 100
 MAX_HISTORY = 20
 NOT_FOUND = "Not found in the archive: no passage answers this closely enough; `passages` holds the nearest material."
+NOT_MENTIONED = "Not found in the archive: none of the nearest passages mentions {}; `passages` holds them."
 
 
 class Archive:
@@ -127,7 +128,7 @@ class Archive:
             "question": question,
             "answered": ranked.answered,
             "took_ms": _ms(began),
-            "message": "" if ranked.answered else NOT_FOUND,
+            "message": "" if ranked.answered else _refusal(ranked.absent_numbers),
             "searched": query,
             "quotes": [self._quote(q) for q in ranked.quotes],
             "passages": [self._passage(h.doc_id, h.anchor, h.score) for h in ranked.hits],
@@ -162,6 +163,13 @@ def _filters(k: Any, doc_ids, date_from, date_to) -> Filters:
     if doc_ids is not None and len(doc_ids) > MAX_FILTER_IDS:
         raise QueryError(f"doc_ids lists {len(doc_ids)} documents; the limit is {MAX_FILTER_IDS}")
     return Filters(tuple(doc_ids) if doc_ids else None, date_from or None, date_to or None)
+
+
+def _refusal(absent_numbers: tuple[str, ...]) -> str:
+    """Why the archive does not answer: numbers the question gives that nothing near holds, or weak evidence."""
+    if absent_numbers:
+        return NOT_MENTIONED.format(" or ".join(f'"{n}"' for n in absent_numbers))
+    return NOT_FOUND
 
 
 def _ms(began: float) -> float:
