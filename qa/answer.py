@@ -38,6 +38,7 @@ _TIME = re.compile(r"\b(1[89]\d\d|20\d\d|January|February|March|April|May|June|J
 _PERSON = re.compile(r"\b(Mr|Mrs|Ms|Dr|DCS|DCI|DI|CI|Cmdr|Commander|AC|Chief|Assembly Member|Inspector)\b|\b[A-Z][a-z]+ [A-Z][a-z]+\b")
 _NUMBER_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|millions?"
 _MONEY = frozenset("money funding fund budget cost spend spending grant income".split())
+_CURRENCY = re.compile(r"[£$€]\s?\d")
 _PEOPLE = "people|person|staff|officer|member|employee"
 _NOT_COUNTED = frozenset("did does do is are was were has have had will would can could should the".split())
 _AUTHOR = re.compile(r"\bauthor(?![a-z])|\bwritten by\b", re.I)
@@ -299,16 +300,19 @@ def _answer_type(question: str) -> re.Pattern[str] | None:
 
 
 def _counted(question: str) -> re.Pattern[str] | None:
-    """For "how many officers …", a number followed within a few words by "officer"; None for other questions."""
+    """What an amount question counts: "how many officers …" a number followed within a few words by
+    "officer", a question about money a sum in pounds, one about a percentage a percentage; else None."""
     asked = re.search(r"\bhow (?:many|much) (?:more |fewer |of the )?([a-z]{3,})", question, re.I)
     if asked and asked.group(1).lower() not in _NOT_COUNTED:
         noun = re.sub(r"(?:es|s)$", "", asked.group(1).lower())
         if noun in _MONEY:
-            return re.compile(r"[£$€]\s?\d")
+            return _CURRENCY
         noun = _PEOPLE if noun in _PEOPLE.split("|") else re.escape(noun)
         return re.compile(rf"(?:\d[\d,.]*|\b(?:{_NUMBER_WORDS}))\b(?:\W+\w+){{0,3}}?\W+(?:{noun})", re.I)
     if re.search(r"\b(percentage|per ?cent)\b", question, re.I):
         return re.compile(r"\d\s*%|\bper ?cent\b", re.I)
+    if _ASKS_AMOUNT.search(question) and any(word.lower().rstrip("s") in _MONEY for word in re.findall(r"\w+", question)):
+        return _CURRENCY  # "How large is the budget …", "How far has funding fallen?"
     return None
 
 

@@ -1,4 +1,5 @@
-"""Paragraph references written into a question: "paragraph 16 of the January 2010 report", "§C ¶4", "footnote 4".
+"""Paragraph references written into a question: "paragraph 16 of the January 2010 report", "§C ¶4",
+"footnote 4", "the second comment", "what did the commenter Livvy write".
 
 Members quote the archive's own numbering back at it; a paragraph they name is looked at first,
 whatever its words score.
@@ -14,7 +15,7 @@ from .types import Document
 
 __all__ = ["References", "MAX_CITED"]
 
-# More matches than this (say "paragraph 3" with no document named) is too vague to put first.
+# Matches in more documents than this (say "paragraph 3" with none named) are too vague to put first.
 MAX_CITED = 3
 
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
@@ -26,23 +27,46 @@ _SECTION_FIRST = re.compile(rf"(?:\bsection\s+|§\s*)([A-Z])\b,?\s*{_PARA}", re.
 _PARA_FIRST = re.compile(rf"{_PARA}\s+(?:of|in)\s+section\s+([A-Z])\b", re.I)
 _PARA_ALONE = re.compile(rf"(?<![\w§])(?:paragraph|para\.?|¶)\s*(\d{{1,4}})\b", re.I)
 _FOOTNOTE = re.compile(r"\b(?:footnote|fn\.?)\s*(\d{1,4})\b", re.I)
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
+_COMMENT_NUMBER = re.compile(rf"\bcomment\s+(?:no\.?\s*)?(\d{{1,4}})\b|\b({'|'.join(_ORDINALS)})\s+comment(?:er)?\b", re.I)
+_COMMENT_WORDS = re.compile(r"\b(?:comments?|commenter|commented|reader|letter|wrote|write|writes|post(?:ed)?)\b", re.I)
+# How a reader's comment is printed: "comment 1 (Ross), ¶2", "comment 2".
+_COMMENT_REFERENCE = re.compile(r"^comment (\d+)(?: \(([^)]+)\))?")
 
 
 class References:
-    """The archive's paragraphs by printed reference, to find the ones a question names."""
+    """The archive's paragraphs by printed reference and by comment, to find the ones a question names."""
 
     def __init__(self, documents: Iterable[Document]):
         self._by_reference: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+        self._by_comment: dict[str, list[tuple[str, str, str]]] = defaultdict(list)  # "2" or "livvy" -> paragraphs
         for d in documents:
             for p in d.paragraphs:
-                self._by_reference[p.reference].append((d.doc_id, p.anchor, d.date))
+                entry = (d.doc_id, p.anchor, d.date)
+                self._by_reference[p.reference].append(entry)
+                comment = _COMMENT_REFERENCE.match(p.reference)
+                if comment:
+                    self._by_comment[comment.group(1)].append(entry)
+                    if comment.group(2):
+                        self._by_comment[comment.group(2).lower()].append(entry)
+        self._authors = [name for name in self._by_comment if not name.isdigit()]
 
     def cited(self, question: str) -> list[tuple[str, str]]:
         """(doc_id, anchor) of the paragraphs the question names; [] if none, or too many to choose."""
         found = [entry for reference in _references(question) for entry in self._by_reference.get(reference, ())]
+        found += [entry for key in self._comments(question) for entry in self._by_comment.get(key, ())]
         named = [entry for entry in found if _dated(question, entry[2])]
-        chosen = named or found
-        return [(doc_id, anchor) for doc_id, anchor, _ in chosen] if len(chosen) <= MAX_CITED else []
+        chosen = list(dict.fromkeys(named or found))
+        if len({doc_id for doc_id, _, _ in chosen}) > MAX_CITED:
+            return []
+        return [(doc_id, anchor) for doc_id, anchor, _ in chosen]
+
+    def _comments(self, question: str) -> list[str]:
+        """Comments named by number ("comment 2", "the second commenter") or, beside a word like "wrote", by author."""
+        keys = [number or str(_ORDINALS.index(ordinal.lower()) + 1) for number, ordinal in _COMMENT_NUMBER.findall(question)]
+        if _COMMENT_WORDS.search(question):
+            keys += [name for name in self._authors if re.search(rf"\b{re.escape(name)}\b", question, re.I)]
+        return keys
 
 
 def _references(question: str) -> set[str]:

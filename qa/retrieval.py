@@ -132,11 +132,12 @@ class Retriever:
             scores = dict(dense or lexical)
         dense_of, lexical_of = dict(dense), dict(lexical)
         best: dict[tuple[str, str], Hit] = {}
-        # A paragraph the query names ("paragraph 16 of the January 2010 report") comes first.
+        # Paragraphs the query names ("paragraph 16 of the January 2010 report", "comment 1") come first,
+        # the most relevant of them first.
         top = max(scores.values(), default=1.0)
-        for key in self._references.cited(query):
-            row = self._first_passage.get(key)
-            if row is not None and (mask is None or mask[row]):
+        cited = [(key, self._first_passage[key]) for key in self._references.cited(query) if key in self._first_passage]
+        for key, row in sorted(cited, key=lambda pair: -scores.get(pair[1], 0.0)):
+            if mask is None or mask[row]:
                 best[key] = Hit(key[0], key[1], float(top), dense_of.get(row), lexical_of.get(row), cited=True)
         for item, score in sorted(scores.items(), key=lambda pair: -pair[1]):
             if len(best) >= k:

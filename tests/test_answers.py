@@ -133,6 +133,11 @@ def test_how_many_officers_quotes_the_number_of_officers_not_another_count(archi
     assert "11 police officers" in quote["text"]
 
 
+def test_a_question_about_money_quotes_the_sum(archive):
+    quote = top_quote(archive, "How large is the main Clubs and Vice Unit budget being transferred to SCD for 2010/11?")
+    assert "£6,226k" in quote["text"]
+
+
 def test_who_wrote_quotes_the_author_line(archive):
     quote = top_quote(archive, "Who wrote the report on SCD9's first six months?")
     assert "Richard Martin" in quote["text"] and quote["doc_id"] == REPORT_DEC_2010
@@ -149,6 +154,11 @@ def test_words_after_a_lead_in_are_found_by_who_says_them(archive):
     result = archive.ask("How does Georgina Perry describe sex workers' trust in the police?")
     assert any("all time high" in q["text"] for q in result["quotes"])
     assert any(q["anchor"] == "p6" and q["doc_id"] == BLOG for q in result["quotes"])
+
+
+def test_a_commenter_named_in_the_question_is_quoted(archive):
+    quote = top_quote(archive, "What did the commenter Livvy write?")
+    assert (quote["doc_id"], quote["anchor"]) == (BLOG, "c3-1") and "comment 3 (Livvy)" in quote["citation"]
 
 
 @pytest.mark.parametrize(("question", "doc_id", "anchor", "words"), [

@@ -314,12 +314,22 @@ def test_unfiltered_search_on_approximate_index_returns_the_exact_best_passages(
     ("footnote 4 of the 2010 report", [(REPORT_DEC_2010, "fn4")]),
     ("What does footnote 4 say?", [(REPORT_2009, "fn4"), (REPORT_DEC_2010, "fn4")]),
     ("What does paragraph 3 say?", []),  # four documents have one: too vague to put any first
+    ("What did the commenter Livvy write?", [(BLOG, "c3-1")]),
+    ("What did the second commenter praise the politician for?", [(BLOG, "c2-1")]),
+    ("How many officers took part in the raid on Ross's massage parlour?", []),  # names Ross, not his comment
     ("How many officers were there in 2010?", []),
 ])
 def test_references_in_a_query_name_the_archive_paragraphs(documents, query, expected):
     from qa.references import References
 
     assert sorted(References(documents.values()).cited(query)) == expected
+
+
+def test_a_comment_named_by_number_brings_its_paragraphs_most_relevant_first(archive):
+    query = "What does comment 1 say about tax?"
+    hits = archive.retriever.search(query, archive.encoder.encode([query])[0], 5)
+    assert all(h.cited and h.doc_id == BLOG and h.anchor.startswith("c1-") for h in hits)
+    assert "tax" in archive.paragraph(BLOG, hits[0].anchor)["text"]
 
 
 def test_a_paragraph_named_in_the_query_comes_first_unless_filtered_out(archive):
