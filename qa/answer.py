@@ -46,7 +46,7 @@ _PLACE = re.compile(r"\b(in|from|at|to) [A-Z][a-z]+")
 # "What is CONOPS?" is answered where the term is defined: "… Concept of Operations (CONOPS) …",
 # "Operation Paladin is located …".
 _ASKS_DEFINITION = re.compile(r"^\W*what\s+(?:is|are|was|were)\s+(?:the\s+|an?\s+)?(?P<term>[^?]{2,60}?)\s*\??\s*$", re.I)
-_NUMBER = re.compile(r"\d+(?:[,.]\d+)*(?:/\d+)?")
+_NUMBER = re.compile(r"(?<![\w.,/])\d+(?:[,.]\d+)*(?:/\d+)?(?![\w/])")  # not the 9 of "SCD9"
 _REFERENCE = re.compile(r"(?:\bsection\s+[A-Z]\s*,?\s*)?(?:\bparagraphs?|\bparas?\.?|¶|\bfootnotes?|\bfn\.?)\s*\d+", re.I)
 _NAMED = re.compile(r"\b(?:[A-Z]{2,}\d*|[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+|Operation\s+\w+|\w*\d\w*)\b")
 

@@ -191,6 +191,13 @@ def test_a_refusal_without_such_a_number_says_the_evidence_is_weak(archive):
     assert "closely enough" in archive.ask("What is a good recipe for banana bread?")["message"]
 
 
+def test_the_numbers_a_question_gives_leave_out_names_and_paragraph_references():
+    from qa.answer import _numbers
+
+    question = "Did SCD9 and CO14 (see paragraph 16, footnote 4) arrest 1,000 people in 2011 or in 2013/14, 24th May?"
+    assert _numbers(question) == {"1000", "2011", "2013/14"}
+
+
 def test_a_number_the_archive_holds_is_answered(archive):
     quote = top_quote(archive, "By how much did trafficking victims rise around the 2004 Olympics?")
     assert "95%" in quote["text"]
