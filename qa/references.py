@@ -49,7 +49,9 @@ class References:
                     self._by_comment[comment.group(1)].append(entry)
                     if comment.group(2):
                         self._by_comment[comment.group(2).lower()].append(entry)
-        self._authors = [name for name in self._by_comment if not name.isdigit()]
+        authors = sorted((name for name in self._by_comment if not name.isdigit()), key=len, reverse=True)
+        # One pattern for every author, so that a question is read once however many comments there are.
+        self._author = re.compile(rf"\b({'|'.join(map(re.escape, authors))})\b", re.I) if authors else None
 
     def cited(self, question: str) -> list[tuple[str, str]]:
         """(doc_id, anchor) of the paragraphs the question names; [] if none, or too many to choose."""
@@ -64,8 +66,8 @@ class References:
     def _comments(self, question: str) -> list[str]:
         """Comments named by number ("comment 2", "the second commenter") or, beside a word like "wrote", by author."""
         keys = [number or str(_ORDINALS.index(ordinal.lower()) + 1) for number, ordinal in _COMMENT_NUMBER.findall(question)]
-        if _COMMENT_WORDS.search(question):
-            keys += [name for name in self._authors if re.search(rf"\b{re.escape(name)}\b", question, re.I)]
+        if self._author is not None and _COMMENT_WORDS.search(question):
+            keys += [found.group(1).lower() for found in self._author.finditer(question)]
         return keys
 
 
