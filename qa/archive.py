@@ -16,14 +16,16 @@ from .retrieval import Filters, Retriever
 from .store import APPROXIMATE_ABOVE
 from .types import Document, Quote
 
-__all__ = ["Archive", "MAX_QUESTION_CHARS", "MAX_K"]
+__all__ = ["Archive", "MAX_QUESTION_CHARS", "MAX_K", "NOT_FOUND"]
 
 MAX_QUESTION_CHARS = 2000
 MAX_K = 100
 MAX_FILTER_IDS = 100
 MAX_HISTORY = 20
-NOT_FOUND = "Not found in the archive: no passage answers this closely enough; `passages` holds the nearest material."
-NOT_MENTIONED = "Not found in the archive: none of the nearest passages mentions {}; `passages` holds them."
+# A refusal's `message`: this, then why ("No passage …", "None of the nearest passages mentions …").
+NOT_FOUND = "Not found in the archive."
+WEAK_EVIDENCE = "No passage answers this closely enough."
+NOT_MENTIONED = "None of the nearest passages mentions {}."
 
 
 class Archive:
@@ -168,8 +170,9 @@ def _filters(k: Any, doc_ids, date_from, date_to) -> Filters:
 def _refusal(absent_numbers: tuple[str, ...]) -> str:
     """Why the archive does not answer: numbers the question gives that nothing near holds, or weak evidence."""
     if absent_numbers:
-        return NOT_MENTIONED.format(" or ".join(f'"{n}"' for n in absent_numbers))
-    return NOT_FOUND
+        numbers = " or ".join(f'"{n}"' for n in absent_numbers)
+        return f"{NOT_FOUND} {NOT_MENTIONED.format(numbers)}"
+    return f"{NOT_FOUND} {WEAK_EVIDENCE}"
 
 
 def _ms(began: float) -> float:

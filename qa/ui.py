@@ -13,7 +13,7 @@ from typing import Any
 
 import gradio as gr
 
-from .archive import Archive
+from .archive import NOT_FOUND, Archive
 from .errors import QAError
 
 __all__ = ["build_ui", "inert", "CSS", "EXAMPLES"]
@@ -27,7 +27,6 @@ EXAMPLES = [
 ]
 NEIGHBOURS = 2
 MAX_HISTORY = 20
-NOT_FOUND = "Not found in the archive."
 SOURCE_HINT = "Click a quote's citation (the buttons under an answer, or the quote itself) to read it in context here."
 
 # The cited paragraph in the source panel is the one block quote there.
@@ -102,9 +101,9 @@ def build_ui(archive: Archive) -> gr.Blocks:
         if answer["answered"]:
             items = answer["quotes"]
         else:
-            # The facade's `message` says the same at length; the chat keeps it short.
-            lead = "The nearest passages:" if answer["passages"] else "No passage comes close."
-            chat.append({"role": "assistant", "content": f"**{NOT_FOUND}** {lead}"})
+            why = inert(answer["message"].removeprefix(NOT_FOUND).strip())  # "No passage answers this closely enough."
+            lead = "The nearest passages:" if answer["passages"] else ""
+            chat.append({"role": "assistant", "content": f"**{NOT_FOUND}** {why} {lead}".rstrip()})
             refs.append(None)
             items = answer["passages"]
         options = []

@@ -64,6 +64,15 @@ def test_unanswerable_question_says_not_found_and_shows_nearest_passages(client,
     assert expected["passages"][0]["text"] in texts[1]
 
 
+def test_a_refusal_says_which_number_of_the_question_nothing_near_mentions(client, live_server):
+    question = "How many sex workers were murdered in London in 2011?"
+    expected = ask_api(live_server.url, question)
+    assert not expected["answered"] and 'mentions "2011"' in expected["message"]
+    _, chat = client.predict(question, [], [], "", "", api_name="/ask")
+    first = shown(chat[1])
+    assert first.startswith("**Not found in the archive.**") and 'None of the nearest passages mentions "2011".' in first
+
+
 def test_filters_and_bad_dates_reach_the_archive(client):
     _, chat = client.predict("trafficking", [], ["2010-12-09-scd9-first-six-months"], "", "", api_name="/ask")
     quotes = [shown(m) for m in chat[1:] if shown(m).startswith(">")]
