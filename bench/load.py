@@ -16,8 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -27,6 +25,8 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+from app_process import start_server, stop_server  # noqa: E402  (the tests' own server start-up)
 LEVELS = (1, 4, 16)
 FALLBACK_QUESTIONS = ["What is CONOPS?", "Which group is far more likely to be murdered?",
                       "Did trafficking increase because of the Olympics?", "What is Operation Paladin?"]
@@ -36,34 +36,6 @@ def questions(path: Path) -> list[str]:
     if not path.exists():
         return FALLBACK_QUESTIONS
     return [json.loads(line)["question"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_server(corpus: Path, index: Path, log: Path, timeout: float = 600) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
-    with open(log, "wb") as out:
-        process = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port),
-                                    "--corpus", str(corpus), "--index", str(index)],
-                                   cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"app.py exited with {process.returncode}; see {log}")
-        try:
-            if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
-                return process, url
-        except httpx.TransportError:
-            pass
-        time.sleep(0.5)
-    process.terminate()
-    raise SystemExit(f"app.py did not answer within {timeout} s; see {log}")
 
 
 def body(endpoint: str, text: str) -> dict:
@@ -134,7 +106,8 @@ def main() -> None:
         index = args.index or Path(scratch) / "index"
         log = Path(scratch) / "server.log"
         began = time.perf_counter()
-        process, url = start_server(args.corpus, index, log)
+        server = start_server(args.corpus, index, log, timeout=600)
+        url = server.url
         try:
             say(f"server {url} ready in {time.perf_counter() - began:.1f} s (index {index}); "
                 f"{len(texts)} questions cycled; {args.requests} requests per row; {os.cpu_count()} CPUs")
@@ -152,11 +125,7 @@ def main() -> None:
                     say(f"{endpoint:8} {clients:>7} {row['requests']:>8} {row['throughput']:>7.1f} {row['p50']:>7.1f} "
                         f"{row['p95']:>7.1f} {row['p99']:>7.1f} {row['errors']:>6}{kinds}  {load}")
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop_server(server)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
 

@@ -8,24 +8,16 @@ whole process; the fixture instance that started a server stops it at the end of
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Iterator
 
-import httpx
 import pytest
 
-from conftest import CORPUS, ROOT
+from app_process import Server, free_port, start_server, stop_server
+from conftest import CORPUS
 
 __all__ = ["Server", "start_server", "stop_server", "free_port", "live_server", "payload_server",
            "PAYLOAD_DOC", "PAYLOAD_QUESTION", "SCRIPT_PAYLOAD"]
 
-STARTUP_TIMEOUT = 240  # seconds: a first run loads the model and builds the index
 SCRIPT_PAYLOAD = "<img src=x onerror=alert(1)><script>alert(2)</script>"
 PAYLOAD_DOC = "2011-05-02-markup-notes"
 PAYLOAD_QUESTION = "What does the Nightjar paragraph read?"
@@ -43,57 +35,7 @@ PAYLOAD_CATALOG = {"title": "Markup <img src=x onerror=alert(5)> notes", "date":
                    "origin": "a test", "source": "<script>alert(6)</script>"}
 
 
-@dataclass
-class Server:
-    url: str
-    process: subprocess.Popen
-    log: Path
-
-
 _SERVERS: dict[str, Server] = {}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_server(corpus: Path, index: Path, log: Path, timeout: float = STARTUP_TIMEOUT) -> Server:
-    """Start `python app.py` and wait until `/api/health` answers (or the process dies)."""
-    port = free_port()
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
-    command = [sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port),
-               "--corpus", str(corpus), "--index", str(index)]
-    with open(log, "wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    server = Server(f"http://127.0.0.1:{port}", process, log)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"app.py exited with {process.returncode}:\n{_tail(log)}")
-        try:
-            if httpx.get(f"{server.url}/api/health", timeout=2).status_code == 200:
-                return server
-        except httpx.TransportError:
-            pass
-        time.sleep(0.5)
-    stop_server(server)
-    raise RuntimeError(f"app.py did not answer /api/health within {timeout} s:\n{_tail(log)}")
-
-
-def stop_server(server: Server) -> None:
-    if server.process.poll() is None:
-        server.process.terminate()
-        try:
-            server.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.process.kill()
-            server.process.wait(timeout=10)
-
-
-def _tail(log: Path, lines: int = 40) -> str:
-    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
 
 
 def _shared(key: str, make) -> Iterator[Server]:
