@@ -15,6 +15,7 @@ import numpy as np
 
 from .chunking import paragraph_contexts
 from .lexical import tokenize
+from .references import REFERENCE
 from .retrieval import Filters, Hit, Retriever
 from .store import StoredIndex
 from .types import Quote
@@ -39,6 +40,7 @@ _PERSON = re.compile(r"\b(Mr|Mrs|Ms|Dr|DCS|DCI|DI|CI|Cmdr|Commander|AC|Chief|Ass
 _NUMBER_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|millions?"
 _MONEY = frozenset("money funding fund budget cost spend spending grant income".split())
 _CURRENCY = re.compile(r"[£$€]\s?\d")
+_PERCENT = re.compile(r"\d\s*%|\bper ?cent\b", re.I)
 _PEOPLE = "people|person|staff|officer|member|employee"
 _NOT_COUNTED = frozenset("did does do is are was were has have had will would can could should the".split())
 _AUTHOR = re.compile(r"\bauthor(?![a-z])|\bwritten by\b", re.I)
@@ -47,7 +49,6 @@ _PLACE = re.compile(r"\b(in|from|at|to) [A-Z][a-z]+")
 # "Operation Paladin is located …".
 _ASKS_DEFINITION = re.compile(r"^\W*what\s+(?:is|are|was|were)\s+(?:the\s+|an?\s+)?(?P<term>[^?]{2,60}?)\s*\??\s*$", re.I)
 _NUMBER = re.compile(r"(?<![\w.,/])\d+(?:[,.]\d+)*(?:/\d+)?(?![\w/])")  # not the 9 of "SCD9"
-_REFERENCE = re.compile(r"(?:\bsection\s+[A-Z]\s*,?\s*)?(?:\bparagraphs?|\bparas?\.?|¶|\bfootnotes?|\bfn\.?)\s*\d+", re.I)
 _NAMED = re.compile(r"\b(?:[A-Z]{2,}\d*|[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+|Operation\s+\w+|\w*\d\w*)\b")
 
 
@@ -188,11 +189,11 @@ class Answerer:
         chosen = self._choose([(c.score(self.settings), c.first, c.last) for c in candidates])
         quotes = tuple(self._quote(first, last, score) for score, first, last in chosen)
         best = chosen[0][0] if chosen else 0.0
-        answered = best >= self.settings.abstain_below
+        if best >= self.settings.abstain_below:
+            return Ranked(query, True, quotes, tuple(hits[:k]), best)
         read = hits[: self.settings.paragraphs_read]
         absent = _numbers(question or query) - set().union(*(self._numbers[(h.doc_id, h.anchor)] for h in read))
-        return Ranked(query, answered, quotes if answered else (), tuple(hits[:k]), best,
-                      () if answered else tuple(sorted(absent)))
+        return Ranked(query, False, (), tuple(hits[:k]), best, tuple(sorted(absent)))
 
     def candidates(self, query: str, query_vector: np.ndarray, k: int = 5, filters: Filters | None = None,
                    question: str | None = None) -> tuple[list[Hit], list[Candidate]]:
@@ -310,7 +311,7 @@ def _counted(question: str) -> re.Pattern[str] | None:
         noun = _PEOPLE if noun in _PEOPLE.split("|") else re.escape(noun)
         return re.compile(rf"(?:\d[\d,.]*|\b(?:{_NUMBER_WORDS}))\b(?:\W+\w+){{0,3}}?\W+(?:{noun})", re.I)
     if re.search(r"\b(percentage|per ?cent)\b", question, re.I):
-        return re.compile(r"\d\s*%|\bper ?cent\b", re.I)
+        return _PERCENT
     if _ASKS_AMOUNT.search(question) and any(word.lower().rstrip("s") in _MONEY for word in re.findall(r"\w+", question)):
         return _CURRENCY  # "How large is the budget …", "How far has funding fallen?"
     return None
@@ -318,7 +319,7 @@ def _counted(question: str) -> re.Pattern[str] | None:
 
 def _numbers(text: str) -> set[str]:
     """The numbers written in `text` ("2013/14", "1,000" as "1000"), leaving out paragraph references."""
-    text = _REFERENCE.sub(" ", text)
+    text = REFERENCE.sub(" ", text)
     return {n.replace(",", "") for n in _NUMBER.findall(text)}
 
 

@@ -23,11 +23,11 @@ _CANDIDATE = re.compile(
     r"(?:[ \t\u00a0]*\[(?:\d{1,3}[a-z]{0,3}|[ivx]{1,4}|Back)\][.”’\"')]*)*"
     r"(?=\s|$)"
 )
+_MARKER = re.compile(r"\[(\d+)\]")  # a footnote marker in the body, "[21]"
 
 # Abbreviations after which a full stop never ends a sentence: titles before a name
 # ("Dr. Smith", "Cmdr. O'Brien", "St. Pancras"; the archive writes most without stops) and
 # Latin or scholarly short forms ("e.g.", "i.e.", "vs.", "approx.", "cf.").
-_MARKER = re.compile(r"\[(\d+)\]")  # a footnote marker in the body, "[21]"
 _NEVER_END = frozenset(
     "mr mrs ms dr prof rev hon st cmdr supt insp sgt det capt lt col gen sir "
     "e.g i.e vs v cf viz approx ca incl esp".split()
