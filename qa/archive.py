@@ -7,12 +7,14 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import config
-from .answer import AnswerSettings, Answerer, resolve_question
+from .answer import AnswerSettings, Answerer
 from .embedding import Encoder, load_encoder
 from .errors import NotFound, QueryError
 from .indexer import Refresh, refresh_index
+from .query import QueryAnalyzer
 from .payloads import document_detail, document_summary, paragraph_entry, passage_payload
 from .retrieval import Filters, Retriever
+from .scoring import SentenceScorer
 from .store import APPROXIMATE_ABOVE
 from .types import Document, Quote
 
@@ -32,12 +34,15 @@ class Archive:
     """Search, answers and documents over one corpus and its index."""
 
     def __init__(self, refresh: Refresh, encoder: Encoder, answer_settings: AnswerSettings | None = None,
-                 **retriever_options: Any):
+                 scorer: SentenceScorer | None = None, **retriever_options: Any):
         self.refresh = refresh
         self.encoder = encoder
         self.stored = refresh.stored
+        self.profile = refresh.profile
+        self.analyzer = QueryAnalyzer(self.stored.documents, self.profile)
         self.retriever = Retriever(self.stored, **retriever_options)
-        self.answerer = Answerer(self.stored, self.retriever, answer_settings or AnswerSettings())
+        self.answerer = Answerer(self.stored, self.retriever, scorer, answer_settings or AnswerSettings(),
+                                 variants=self.profile.vocabulary.variants)
         self._documents: dict[str, Document] = {d.doc_id: d for d in self.stored.documents}
         self._positions = {(d.doc_id, p.anchor): i for d in self.stored.documents for i, p in enumerate(d.paragraphs)}
 
@@ -49,6 +54,7 @@ class Archive:
         model: str | None = None,
         *,
         encoder: Encoder | None = None,
+        scorer: SentenceScorer | None = None,
         approximate_above: int = APPROXIMATE_ABOVE,
         progress: bool = False,
         on_step: Callable[[str], None] | None = None,
@@ -58,7 +64,7 @@ class Archive:
         encoder = encoder or load_encoder(config.model_name(model))
         refresh = refresh_index(config.corpus_path(corpus), config.index_path(index), encoder,
                                 approximate_above=approximate_above, progress=progress, on_step=on_step)
-        return cls(refresh, encoder, **retriever_options)
+        return cls(refresh, encoder, scorer=scorer, **retriever_options)
 
     # -- documents -----------------------------------------------------------------------
 
@@ -104,7 +110,8 @@ class Archive:
         began = time.perf_counter()
         query = _check_text("query", query)
         filters = _filters(k, doc_ids, date_from, date_to)
-        hits = self.retriever.search(query, self.encoder.encode([query])[0], k, filters)
+        analysis = self.analyzer.analyze(query)
+        hits = self.answerer.passages(analysis, self.encoder.encode([query])[0], k, filters)
         passages = [self._passage(hit.doc_id, hit.anchor, hit.score) for hit in hits]
         return {"query": query, "took_ms": _ms(began), "passages": passages}
 
@@ -124,14 +131,14 @@ class Archive:
             raise QueryError(f"history must be a list of at most {MAX_HISTORY} earlier questions")
         history = [_check_text("history item", h) for h in history]
         filters = _filters(k, doc_ids, date_from, date_to)
-        query = resolve_question(question, history)
-        ranked = self.answerer.answer(query, self.encoder.encode([query])[0], k, filters, question=question)
+        analysis = self.analyzer.analyze(question, history)
+        ranked = self.answerer.answer(analysis, self.encoder.encode([analysis.searched])[0], k, filters)
         return {
             "question": question,
             "answered": ranked.answered,
             "took_ms": _ms(began),
             "message": "" if ranked.answered else _refusal(ranked.absent_numbers),
-            "searched": query,
+            "searched": analysis.searched,
             "quotes": [self._quote(q) for q in ranked.quotes],
             "passages": [self._passage(h.doc_id, h.anchor, h.score) for h in ranked.hits],
         }

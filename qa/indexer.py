@@ -9,6 +9,7 @@ from typing import Callable
 from .documents import CorpusLoad, load_corpus
 from .embedding import Encoder
 from .errors import IndexError_
+from .profile import Profile, load_profile
 from .store import APPROXIMATE_ABOVE, StoredIndex, build_index, open_index
 
 __all__ = ["Refresh", "refresh_index"]
@@ -22,6 +23,7 @@ class Refresh:
     load: CorpusLoad
     rebuilt: bool
     reason: str
+    profile: Profile = Profile.default()
 
 
 def refresh_index(
@@ -47,11 +49,11 @@ def refresh_index(
     changed = load.parsed
     removed = set(previous) - {d.path for d in load.documents}
     if old is not None and not changed and not removed and not force:
-        return Refresh(old, load, False, "up to date")
+        return Refresh(old, load, False, "up to date", load_profile(corpus))
     if old is not None:
         parts = [f"{len(changed)} changed or new"] + ([f"{len(removed)} removed"] if removed else [])
         reason = "corpus changed: " + ", ".join(parts) if (changed or removed) else "rebuild forced"
     say(f"building the index ({reason})")
     build_index(load.documents, encoder, index_dir, approximate_above=approximate_above, quantize=quantize,
                 progress=progress, on_step=say)
-    return Refresh(open_index(index_dir, encoder.name), load, True, reason)
+    return Refresh(open_index(index_dir, encoder.name), load, True, reason, load_profile(corpus))

@@ -10,8 +10,7 @@ from typing import Literal
 import numpy as np
 
 from .errors import QueryError
-from .lexical import tokens
-from .references import References
+from .query import QueryAnalysis
 from .store import StoredIndex
 
 __all__ = ["Filters", "Hit", "Retriever", "fuse", "EXACT_SUBSET_LIMIT"]
@@ -54,7 +53,7 @@ class Hit:
     score: float
     dense: float | None
     lexical: float | None
-    cited: bool = False  # the query names this paragraph ("section C paragraph 7")
+    cited: bool = False  # the question names this paragraph ("section C paragraph 7"): set by the answer stage
 
 
 def fuse(dense: list[tuple[int, float]], lexical: list[tuple[int, float]], method: str = "rrf",
@@ -94,10 +93,6 @@ class Retriever:
         self._doc_row = {d.doc_id: i for i, d in enumerate(documents)}
         self._doc_bounds = [_bounds(d.date) if d.date else None for d in documents]
         self._passage_doc = np.array([self._doc_row[p.doc_id] for p in stored.passages], dtype=np.int32)
-        self._references = References(documents)
-        self._first_passage: dict[tuple[str, str], int] = {}
-        for row, p in enumerate(stored.passages):
-            self._first_passage.setdefault((p.doc_id, p.anchor), row)
 
     def allowed(self, filters: Filters | None) -> np.ndarray | None:
         """A boolean mask over passages, or None when nothing is filtered."""
@@ -118,27 +113,21 @@ class Retriever:
                     keep[row] = False
         return keep[self._passage_doc]
 
-    def search(self, query: str, query_vector: np.ndarray, k: int = 10, filters: Filters | None = None) -> list[Hit]:
-        """The `k` best paragraphs for `query`, best first (windows of one paragraph collapse)."""
+    def search(self, analysis: QueryAnalysis, query_vector: np.ndarray, k: int = 10,
+               filters: Filters | None = None) -> list[Hit]:
+        """The `k` best paragraphs for the analysed question, best first (windows of one paragraph collapse)."""
         mask = self.allowed(filters)
         if not self.stored.passages or (mask is not None and not mask.any()):
             return []
         n = max(self.candidates, 4 * k)
         dense = self.dense(query_vector, n, mask) if self.method != "lexical" else []
-        lexical = self.lexical(query, n, mask) if self.method != "dense" else []
+        lexical = self.lexical(analysis.tokens, n, mask) if self.method != "dense" else []
         if self.method == "hybrid":
             scores = fuse(dense, lexical, self.fusion, self.weight)
         else:
             scores = dict(dense or lexical)
         dense_of, lexical_of = dict(dense), dict(lexical)
         best: dict[tuple[str, str], Hit] = {}
-        # Paragraphs the query names ("paragraph 16 of the January 2010 report", "comment 1") come first,
-        # the most relevant of them first.
-        top = max(scores.values(), default=1.0)
-        cited = [(key, self._first_passage[key]) for key in self._references.cited(query) if key in self._first_passage]
-        for key, row in sorted(cited, key=lambda pair: -scores.get(pair[1], 0.0)):
-            if mask is None or mask[row]:
-                best[key] = Hit(key[0], key[1], float(top), dense_of.get(row), lexical_of.get(row), cited=True)
         for item, score in sorted(scores.items(), key=lambda pair: -pair[1]):
             if len(best) >= k:
                 break
@@ -171,13 +160,12 @@ class Retriever:
             scores, ids = index.search(query, min(n, len(subset)), params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
 
-    def lexical(self, query: str, n: int, mask: np.ndarray | None) -> list[tuple[int, float]]:
+    def lexical(self, query_tokens: tuple[str, ...], n: int, mask: np.ndarray | None) -> list[tuple[int, float]]:
         """BM25 over passages (title and section words included), masked by the filter."""
-        query_tokens = tokens(query)
         if not query_tokens or self.stored.bm25 is None:
             return []
         weights = None if mask is None else mask.astype(np.float32)
-        scores = self.stored.bm25.get_scores(query_tokens, weight_mask=weights)
+        scores = self.stored.bm25.get_scores(list(query_tokens), weight_mask=weights)
         top = _top(scores, n)
         return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
 

@@ -192,10 +192,30 @@ def test_a_refusal_without_such_a_number_says_the_evidence_is_weak(archive):
 
 
 def test_the_numbers_a_question_gives_leave_out_names_and_paragraph_references():
-    from qa.answer import _numbers
+    from qa.query import numbers_in
 
     question = "Did SCD9 and CO14 (see paragraph 16, footnote 4) arrest 1,000 people in 2011 or in 2013/14, 24th May?"
-    assert _numbers(question) == {"1000", "2011", "2013/14"}
+    assert numbers_in(question) == {"1000", "2011", "2013/14"}
+
+
+@pytest.mark.parametrize(("question", "conditions", "counts"), [
+    ("What are the 3 recommendations to the committee?", set(), {"3"}),
+    ("What were its two main aims in 2011?", {"2011"}, set()),
+    ("Name the 2 main reasons given in 2010", {"2010"}, {"2"}),
+    ("Who won the 100 metres?", {"100"}, set()),  # too many to be a count of what the answer lists
+    ("How many arrests did SCD9 make in 2013/14?", {"2013/14"}, set()),
+])
+def test_a_question_number_is_a_condition_unless_it_counts_what_the_answer_lists(archive, question, conditions, counts):
+    numbers = archive.analyzer.analyze(question).numbers
+    assert {n.text for n in numbers if n.role == "condition"} == conditions
+    assert {n.text for n in numbers if n.role == "count"} == counts
+
+
+def test_a_count_in_the_question_is_no_reason_to_refuse(archive):
+    with_count = archive.ask("What are the 3 recommendations to the MPA?")
+    without = archive.ask("What are the recommendations to the MPA?")
+    assert with_count["answered"] and without["answered"]
+    assert with_count["quotes"][0]["text"] == without["quotes"][0]["text"]
 
 
 def test_a_number_the_archive_holds_is_answered(archive):

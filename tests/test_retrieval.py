@@ -286,7 +286,7 @@ def test_filtered_search_on_approximate_index_returns_the_exact_best_passages(
     for query in QUERIES:
         vector = encoder.encode([query])[0]
         expected = exact_best(approximate.stored, vector, filters, k=10)
-        hits = retriever.search(query, vector, k=10, filters=filters)
+        hits = retriever.search(analyze(approximate.stored, query), vector, k=10, filters=filters)
         assert [(h.doc_id, h.anchor) for h in hits] == [(d, a) for d, a, _ in expected], query
         assert [h.score for h in hits] == pytest.approx([s for _, _, s in expected], abs=1e-4)
 
@@ -298,7 +298,7 @@ def test_unfiltered_search_on_approximate_index_returns_the_exact_best_passages(
     for query in QUERIES:
         vector = encoder.encode([query])[0]
         expected = exact_best(approximate.stored, vector, Filters(), k=10)
-        hits = retriever.search(query, vector, k=10)
+        hits = retriever.search(analyze(approximate.stored, query), vector, k=10)
         assert [(h.doc_id, h.anchor) for h in hits] == [(d, a) for d, a, _ in expected], query
 
 
@@ -327,17 +327,35 @@ def test_references_in_a_query_name_the_archive_paragraphs(documents, query, exp
 
 def test_a_comment_named_by_number_brings_its_paragraphs_most_relevant_first(archive):
     query = "What does comment 1 say about tax?"
-    hits = archive.retriever.search(query, archive.encoder.encode([query])[0], 5)
+    hits = archive.answerer.passages(archive.analyzer.analyze(query), archive.encoder.encode([query])[0], 5)
     assert all(h.cited and h.doc_id == BLOG and h.anchor.startswith("c1-") for h in hits)
     assert "tax" in archive.paragraph(BLOG, hits[0].anchor)["text"]
 
 
 def test_a_paragraph_named_in_the_query_comes_first_unless_filtered_out(archive):
     query = "What does section C paragraph 7 of the December 2010 report say?"
+    analysis = archive.analyzer.analyze(query)
     vector = archive.encoder.encode([query])[0]
-    hits = archive.retriever.search(query, vector, 5)
+    hits = archive.answerer.passages(analysis, vector, 5)
     assert (hits[0].doc_id, hits[0].anchor, hits[0].cited) == (REPORT_DEC_2010, "C7", True)
     assert sum(h.cited for h in hits) == 1 and len(hits) == 5
-    assert [(h.doc_id, h.anchor) for h in archive.retriever.search(query, vector, 1)] == [(REPORT_DEC_2010, "C7")]
-    others = archive.retriever.search(query, vector, 5, Filters(doc_ids=(BLOG,)))
+    assert [(h.doc_id, h.anchor) for h in archive.answerer.passages(analysis, vector, 1)] == [(REPORT_DEC_2010, "C7")]
+    others = archive.answerer.passages(analysis, vector, 5, Filters(doc_ids=(BLOG,)))
     assert others and all(h.doc_id == BLOG and not h.cited for h in others)
+
+
+def test_retrieval_ranks_by_its_scores_alone_and_leaves_named_paragraphs_to_the_answer_stage(archive):
+    query = "What does section C paragraph 7 of the December 2010 report say?"
+    analysis = archive.analyzer.analyze(query)
+    assert analysis.named == ((REPORT_DEC_2010, "C7"),)
+    hits = archive.retriever.search(analysis, archive.encoder.encode([query])[0], 10)
+    assert not any(h.cited for h in hits)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def analyze(stored, query):
+    """A question analysed against `stored`'s documents with the neutral profile."""
+    from qa.profile import Profile
+    from qa.query import QueryAnalyzer
+
+    return QueryAnalyzer(stored.documents, Profile.default()).analyze(query)
