@@ -41,6 +41,7 @@ class Cited:
     start: int
     end: int
     score: float
+    """The ranking score: comparable within one response, not across questions."""
     citation: str
     """How a reviewer finds it: title (source), section and paragraph reference."""
     page: int | None
@@ -65,6 +66,7 @@ class SearchResult:
 
     query: str
     took_ms: float
+    """Time spent answering, in milliseconds, on the server."""
     passages: tuple[Cited, ...]
 
 
@@ -76,6 +78,7 @@ class AskResult:
 
     question: str
     answered: bool
+    """False when the archive holds no good answer."""
     took_ms: float
     message: str
     """Why nothing answered, when `answered` is false; empty otherwise."""
