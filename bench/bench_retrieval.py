@@ -366,14 +366,14 @@ def squad_figures(archive: Any, sample: list[dict[str, Any]], mapping: dict[tupl
     for q in sample:
         result = archive.ask(q["question"], k=10)
         gold = (q["doc"], q["para"])
-        places = [mapping.get((p["doc_id"], p["anchor"])) for p in result["passages"]]
+        places = [mapping.get((p.doc_id, p.anchor)) for p in result.passages]
         rank = next((i + 1 for i, place in enumerate(places) if place == gold), None)
         hits1 += rank == 1
         hits5 += bool(rank and rank <= 5)
         reciprocal += 1 / rank if rank else 0.0
         answers = [normalise(a) for a in q["answers"]]
-        found = [any(a in normalise(x["text"]) for a in answers) for x in result["quotes"][:3]]
-        at_gold = [f and mapping.get((x["doc_id"], x["anchor"])) == gold for f, x in zip(found, result["quotes"])]
+        found = [any(a in normalise(x.text) for a in answers) for x in result.quotes[:3]]
+        at_gold = [f and mapping.get((x.doc_id, x.anchor)) == gold for f, x in zip(found, result.quotes)]
         top += bool(found[:1] and found[0])
         three += any(found)
         top_gold += bool(at_gold[:1] and at_gold[0])

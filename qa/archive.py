@@ -12,18 +12,15 @@ from .embedding import Encoder, load_encoder
 from .errors import NotFound, QueryError
 from .indexer import Refresh, refresh_index
 from .query import QueryAnalyzer
-from .payloads import document_detail, document_summary, paragraph_entry, passage_payload
+from .limits import MAX_HISTORY, MAX_K, MAX_QUESTION_CHARS, MIN_K
+from .results import AskResult, Cited, DocumentDetail, DocumentSummary, Health, ParagraphDetail, SearchResult
 from .retrieval import Filters, Retriever
 from .scoring import SentenceScorer
 from .store import APPROXIMATE_ABOVE
 from .types import Document, Quote
 
-__all__ = ["Archive", "MAX_QUESTION_CHARS", "MAX_K", "NOT_FOUND"]
+__all__ = ["Archive", "NOT_FOUND"]
 
-MAX_QUESTION_CHARS = 2000
-MAX_K = 100
-MAX_FILTER_IDS = 100
-MAX_HISTORY = 20
 # A refusal's `message`: this, then why ("No passage …", "None of the nearest passages mentions …").
 NOT_FOUND = "Not found in the archive."
 WEAK_EVIDENCE = "No passage answers this closely enough."
@@ -68,56 +65,39 @@ class Archive:
 
     # -- documents -----------------------------------------------------------------------
 
-    def documents(self) -> list[dict[str, Any]]:
-        return [document_summary(d) for d in self._documents.values()]
+    def documents(self) -> list[DocumentSummary]:
+        return [DocumentSummary.of(d) for d in self._documents.values()]
 
-    def document(self, doc_id: str) -> dict[str, Any]:
-        return document_detail(self._document(doc_id))
+    def document(self, doc_id: str) -> DocumentDetail:
+        return DocumentDetail.of(self._document(doc_id))
 
-    def paragraph(self, doc_id: str, anchor: str) -> dict[str, Any]:
+    def paragraph(self, doc_id: str, anchor: str) -> ParagraphDetail:
         """One paragraph with its text, citation and neighbours' anchors (`prev`, `next`)."""
         document = self._document(doc_id)
         at = self._positions.get((doc_id, anchor))
         if at is None:
             raise NotFound(f"document {doc_id!r} has no paragraph {anchor!r}")
-        paragraphs = document.paragraphs
-        paragraph = paragraphs[at]
-        return {
-            **paragraph_entry(paragraph),
-            "doc_id": doc_id,
-            "text": document.paragraph_text(paragraph),
-            "citation": document.citation(paragraph),
-            "prev": paragraphs[at - 1].anchor if at > 0 else None,
-            "next": paragraphs[at + 1].anchor if at + 1 < len(paragraphs) else None,
-        }
+        return ParagraphDetail.at(document, at)
 
-    def health(self) -> dict[str, Any]:
-        manifest = self.stored.manifest
-        return {
-            "status": "ok",
-            "documents": len(self._documents),
-            "passages": manifest["counts"]["passages"],
-            "model": manifest["model"],
-            "index": {"built_at": manifest["built_at"], "version": manifest["format_version"],
-                      "faiss": manifest["faiss"]["type"]},
-        }
+    def health(self) -> Health:
+        return Health.of(self.stored.manifest, len(self._documents), self.answerer.scorer.name)
 
     # -- search --------------------------------------------------------------------------
 
     def search(self, query: str, k: int = 10, doc_ids: list[str] | None = None,
-               date_from: str | None = None, date_to: str | None = None) -> dict[str, Any]:
+               date_from: str | None = None, date_to: str | None = None) -> SearchResult:
         """`POST /api/search`: the `k` best paragraphs for `query`."""
         began = time.perf_counter()
         query = _check_text("query", query)
         filters = _filters(k, doc_ids, date_from, date_to)
         analysis = self.analyzer.analyze(query)
         hits = self.answerer.passages(analysis, self.encoder.encode([query])[0], k, filters)
-        passages = [self._passage(hit.doc_id, hit.anchor, hit.score) for hit in hits]
-        return {"query": query, "took_ms": _ms(began), "passages": passages}
+        passages = tuple(self._passage(hit.doc_id, hit.anchor, hit.score) for hit in hits)
+        return SearchResult(query, _ms(began), passages)
 
     def ask(self, question: str, history: list[str] | tuple[str, ...] = (), k: int = 5,
             doc_ids: list[str] | None = None, date_from: str | None = None,
-            date_to: str | None = None) -> dict[str, Any]:
+            date_to: str | None = None) -> AskResult:
         """`POST /api/ask`: verbatim quotes that answer `question`, or `answered: false` and the nearest passages.
 
         `history` holds the conversation's earlier questions, oldest first; a follow-up that
@@ -133,23 +113,23 @@ class Archive:
         filters = _filters(k, doc_ids, date_from, date_to)
         analysis = self.analyzer.analyze(question, history)
         ranked = self.answerer.answer(analysis, self.encoder.encode([analysis.searched])[0], k, filters)
-        return {
-            "question": question,
-            "answered": ranked.answered,
-            "took_ms": _ms(began),
-            "message": "" if ranked.answered else _refusal(ranked.absent_numbers),
-            "searched": analysis.searched,
-            "quotes": [self._quote(q) for q in ranked.quotes],
-            "passages": [self._passage(h.doc_id, h.anchor, h.score) for h in ranked.hits],
-        }
+        return AskResult(
+            question=question,
+            answered=ranked.answered,
+            took_ms=_ms(began),
+            message="" if ranked.answered else _refusal(ranked.absent_numbers),
+            searched=analysis.searched,
+            quotes=tuple(self._quote(q) for q in ranked.quotes),
+            passages=tuple(self._passage(h.doc_id, h.anchor, h.score) for h in ranked.hits),
+        )
 
-    def _quote(self, quote: Quote) -> dict[str, Any]:
+    def _quote(self, quote: Quote) -> Cited:
         document = self._documents[quote.doc_id]
-        return passage_payload(document, document.paragraph(quote.anchor), quote.score, quote.start, quote.end)
+        return Cited.of(document, document.paragraph(quote.anchor), quote.score, quote.start, quote.end)
 
-    def _passage(self, doc_id: str, anchor: str, score: float) -> dict[str, Any]:
+    def _passage(self, doc_id: str, anchor: str, score: float) -> Cited:
         document = self._documents[doc_id]
-        return passage_payload(document, document.paragraph(anchor), score)
+        return Cited.of(document, document.paragraph(anchor), score)
 
     def _document(self, doc_id: str) -> Document:
         try:
@@ -167,10 +147,8 @@ def _check_text(field: str, value: Any) -> str:
 
 
 def _filters(k: Any, doc_ids, date_from, date_to) -> Filters:
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
-        raise QueryError(f"k must be a whole number from 1 to {MAX_K}, not {k!r}")
-    if doc_ids is not None and len(doc_ids) > MAX_FILTER_IDS:
-        raise QueryError(f"doc_ids lists {len(doc_ids)} documents; the limit is {MAX_FILTER_IDS}")
+    if isinstance(k, bool) or not isinstance(k, int) or not MIN_K <= k <= MAX_K:
+        raise QueryError(f"k must be a whole number from {MIN_K} to {MAX_K}, not {k!r}")
     return Filters(tuple(doc_ids) if doc_ids else None, date_from or None, date_to or None)
 
 

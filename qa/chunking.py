@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from .documents.blocks import strip_span
-from .types import Document, Paragraph, Passage, Sentence
+from .types import Document, Paragraph, Span
 
 __all__ = ["split_sentences", "passage_spans", "passages", "sentences", "embedding_text", "paragraph_contexts"]
 
@@ -168,19 +168,19 @@ def passage_spans(
     return windows
 
 
-def passages(document: Document, max_chars: int = 1200, overlap_sentences: int = 1) -> list[Passage]:
+def passages(document: Document, max_chars: int = 1200, overlap_sentences: int = 1) -> list[Span]:
     """Every passage of every non-blank paragraph, in reading order."""
     return [
-        Passage(document.doc_id, p.anchor, s, e)
+        Span(document.doc_id, p.anchor, s, e)
         for p in document.paragraphs
         for s, e in passage_spans(document.text, p.start, p.end, max_chars, overlap_sentences)
     ]
 
 
-def sentences(document: Document) -> list[Sentence]:
+def sentences(document: Document) -> list[Span]:
     """Every sentence of every non-blank paragraph, in reading order."""
     return [
-        Sentence(document.doc_id, p.anchor, s, e)
+        Span(document.doc_id, p.anchor, s, e)
         for p in document.paragraphs
         for s, e in split_sentences(document.text, p.start, p.end)
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -15,6 +16,11 @@ __all__ = ["main"]
 
 
 def _emit_json(payload) -> None:
+    """Print `payload` as JSON: a result dataclass (or a list of them) as the API serves it."""
+    if isinstance(payload, list):
+        payload = [dataclasses.asdict(item) if dataclasses.is_dataclass(item) else item for item in payload]
+    elif dataclasses.is_dataclass(payload):
+        payload = dataclasses.asdict(payload)
     click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
 
 
@@ -45,7 +51,7 @@ def main() -> None:
 def documents(corpus: Path | None, as_json: bool) -> None:
     """List the documents: id, date, paragraphs, title. Exit 1 if any file failed to load."""
     from .documents import load_corpus
-    from .payloads import document_summary
+    from .results import DocumentSummary
 
     try:
         load = load_corpus(config.corpus_path(corpus))
@@ -53,7 +59,7 @@ def documents(corpus: Path | None, as_json: bool) -> None:
         _fail(str(exc))
     _report_load(load)
     if as_json:
-        _emit_json([document_summary(d) for d in load.documents])
+        _emit_json([DocumentSummary.of(d) for d in load.documents])
     else:
         for d in load.documents:
             click.echo(f"{d.doc_id:45}  {d.date:10}  {len(d.paragraphs):4} ¶  {d.title}")
@@ -68,7 +74,7 @@ def documents(corpus: Path | None, as_json: bool) -> None:
 def show(doc_id: str, corpus: Path | None, as_json: bool) -> None:
     """Show one document's paragraphs: anchor, label, section, page and first words."""
     from .documents import load_corpus
-    from .payloads import document_detail
+    from .results import DocumentDetail
 
     try:
         load = load_corpus(config.corpus_path(corpus))
@@ -79,7 +85,7 @@ def show(doc_id: str, corpus: Path | None, as_json: bool) -> None:
         known = ", ".join(d.doc_id for d in load.documents)
         _fail(f"no document {doc_id!r}; known: {known}")
     if as_json:
-        _emit_json(document_detail(document))
+        _emit_json(DocumentDetail.of(document))
         return
     click.echo(f"{document.title} ({document.date})\n{document.origin}\n")
     for p in document.paragraphs:
@@ -157,9 +163,9 @@ def search(query, k, doc_ids, date_from, date_to, corpus, index, model, as_json)
     if as_json:
         _emit_json(result)
         return
-    for rank, p in enumerate(result["passages"], 1):
-        snippet = " ".join(p["text"].split())
-        click.echo(f"{rank:2}. [{p['score']:.3f}] {p['citation']}\n    {snippet[:240]}{'…' if len(snippet) > 240 else ''}")
+    for rank, p in enumerate(result.passages, 1):
+        snippet = " ".join(p.text.split())
+        click.echo(f"{rank:2}. [{p.score:.3f}] {p.citation}\n    {snippet[:240]}{'…' if len(snippet) > 240 else ''}")
 
 
 @main.command()
@@ -181,14 +187,14 @@ def ask(question, k, history, doc_ids, date_from, date_to, corpus, index, model,
     if as_json:
         _emit_json(result)
         return
-    if not result["answered"]:
-        click.echo(result["message"] + "\n")
-        for p in result["passages"][:3]:
-            click.echo(f"  - {p['citation']}: {' '.join(p['text'].split())[:200]}")
+    if not result.answered:
+        click.echo(result.message + "\n")
+        for p in result.passages[:3]:
+            click.echo(f"  - {p.citation}: {' '.join(p.text.split())[:200]}")
         return
-    for quote in result["quotes"]:
-        click.echo("> " + "\n> ".join(quote["text"].splitlines()))
-        click.echo(f"  — {quote['citation']}\n")
+    for quote in result.quotes:
+        click.echo("> " + "\n> ".join(quote.text.splitlines()))
+        click.echo(f"  — {quote.citation}\n")
 
 
 @main.command(name="eval")

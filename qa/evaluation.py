@@ -57,17 +57,17 @@ def evaluate(archive: Any, questions: list[EvalQuestion], k: int = 10) -> dict[s
     rows = []
     for q in questions:
         result = archive.ask(q.question, list(q.history), k=k)
-        passages = [normalise(p["text"]) for p in result["passages"]]
+        passages = [normalise(p.text) for p in result.passages]
         rank = next((i + 1 for i, text in enumerate(passages) if any(normalise(s) in text for s in q.snippets)), None)
-        quotes = [normalise(x["text"]) for x in result["quotes"]]
+        quotes = [normalise(x.text) for x in result.quotes]
         answers = [normalise(a) for a in q.answers]
         rows.append({
             "id": q.id, "question": q.question, "kind": q.kind, "answerable": bool(q.snippets),
-            "answered": result["answered"], "rank": rank,
+            "answered": result.answered, "rank": rank,
             "top_quote": bool(quotes) and any(a in quotes[0] for a in answers),
             "top_three": any(a in quote for quote in quotes[:3] for a in answers),
-            "best": result["quotes"][0]["text"] if result["quotes"] else "",
-            "took_ms": result["took_ms"],
+            "best": result.quotes[0].text if result.quotes else "",
+            "took_ms": result.took_ms,
         })
     answerable = [r for r in rows if r["answerable"]]
     unanswerable = [r for r in rows if not r["answerable"]]

@@ -10,6 +10,7 @@ from typing import Literal
 import numpy as np
 
 from .errors import QueryError
+from .limits import MAX_DATE_CHARS, MAX_DOC_IDS, MAX_ID_CHARS
 from .query import QueryAnalysis
 from .store import StoredIndex
 
@@ -32,9 +33,14 @@ class Filters:
     date_to: str | None = None
 
     def __post_init__(self) -> None:
+        if self.doc_ids is not None and len(self.doc_ids) > MAX_DOC_IDS:
+            raise QueryError(f"doc_ids lists {len(self.doc_ids)} documents; the limit is {MAX_DOC_IDS}")
+        for doc_id in self.doc_ids or ():
+            if not isinstance(doc_id, str) or not 1 <= len(doc_id) <= MAX_ID_CHARS:
+                raise QueryError(f"doc_ids holds {str(doc_id)[:40]!r}; an id is text of 1 to {MAX_ID_CHARS} characters")
         for name in ("date_from", "date_to"):
             value = getattr(self, name)
-            if value is not None and not _is_date(value):
+            if value is not None and (not isinstance(value, str) or len(value) > MAX_DATE_CHARS or not _is_date(value)):
                 raise QueryError(f"{name} {value!r} is not a date; write it as 2010-12-09, 2010-12 or 2010")
         if self.date_from and self.date_to and _bounds(self.date_from)[0] > _bounds(self.date_to)[1]:
             raise QueryError(f"date_from {self.date_from} is after date_to {self.date_to}")

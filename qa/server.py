@@ -13,22 +13,19 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .archive import MAX_HISTORY, MAX_K, MAX_QUESTION_CHARS, Archive
+from .archive import Archive
 from .errors import NotFound, QAError, QueryError
+from .limits import (API_BODY_LIMIT, MAX_DATE_CHARS, MAX_DOC_IDS, MAX_HISTORY, MAX_ID_CHARS, MAX_K,
+                     MAX_QUESTION_CHARS, MIN_K, UI_BODY_LIMIT, UI_UPLOAD_LIMIT)
+from .results import AskResult, DocumentDetail, DocumentSummary, Health, ParagraphDetail, SearchResult
 
-__all__ = ["create_app", "serve", "BodyLimit", "API_BODY_LIMIT", "UI_BODY_LIMIT"]
+__all__ = ["create_app", "serve", "BodyLimit"]
 
 log = logging.getLogger("qa.server")
 
-API_BODY_LIMIT = 64 * 1024
-# The Gradio UI posts the whole conversation back with each question; give it more room.
-UI_BODY_LIMIT = 4 * 1024 * 1024
-MAX_DOC_IDS = 100
-MAX_ID_CHARS = 200
-
 Text = Annotated[str, StringConstraints(max_length=MAX_QUESTION_CHARS)]
 DocId = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID_CHARS)]
-DateText = Annotated[str, StringConstraints(max_length=32)]
+DateText = Annotated[str, StringConstraints(max_length=MAX_DATE_CHARS)]
 # The JSON schema says "not blank" too, so generated clients (and schemathesis) know it.
 _NOT_BLANK = {"pattern": r"\S"}
 
@@ -50,108 +47,24 @@ def _not_blank(value: str) -> str:
 
 class SearchRequest(_Request):
     query: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, json_schema_extra=_NOT_BLANK,
-                       description="Words or a question, 1 to 2000 characters.")
-    k: int = Field(10, ge=1, le=MAX_K, strict=True, description=f"How many passages, 1 to {MAX_K}.")
+                       description=f"Words or a question, 1 to {MAX_QUESTION_CHARS} characters.")
+    k: int = Field(10, ge=MIN_K, le=MAX_K, strict=True, description=f"How many passages, {MIN_K} to {MAX_K}.")
 
     _query_not_blank = field_validator("query")(_not_blank)
 
 
 class AskRequest(_Request):
     question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, json_schema_extra=_NOT_BLANK,
-                          description="The question, 1 to 2000 characters.")
+                          description=f"The question, 1 to {MAX_QUESTION_CHARS} characters.")
     history: list[Text] = Field(default_factory=list, max_length=MAX_HISTORY,
-                                description="Earlier questions of the conversation, oldest first (at most 20).")
-    k: int = Field(5, ge=1, le=MAX_K, strict=True, description=f"How many passages to draw quotes from, 1 to {MAX_K}.")
+                                description=f"Earlier questions of the conversation, oldest first (at most {MAX_HISTORY}).")
+    k: int = Field(5, ge=MIN_K, le=MAX_K, strict=True,
+                   description=f"How many passages to draw quotes from, {MIN_K} to {MAX_K}.")
 
     _question_not_blank = field_validator("question")(_not_blank)
 
 
-# -- response shapes: documentation only (routes return the facade's dicts unchanged) ---------
-
-
-class _Shape(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-
-class Passage(_Shape):
-    doc_id: str
-    title: str
-    date: str
-    section: str
-    paragraph: str = Field(description="The paragraph's label as printed: 16, fn 4, ¶7.")
-    anchor: str = Field(description="Stable id of the paragraph in its document: B16, C4, fn4, p7.")
-    text: str = Field(description="Verbatim: document.text[start:end].")
-    start: int
-    end: int
-    score: float
-    citation: str
-    page: int | None = None
-
-
-class Quote(Passage):
-    """A Passage whose `text` is one or more whole sentences of the paragraph."""
-
-
-class SearchResponse(_Shape):
-    query: str
-    took_ms: float
-    passages: list[Passage]
-
-
-class AskResponse(_Shape):
-    question: str
-    answered: bool
-    took_ms: float
-    message: str = Field("", description="Why nothing answered, when `answered` is false.")
-    searched: str = Field("", description="What was searched: the question, with context from `history` for a follow-up.")
-    quotes: list[Quote]
-    passages: list[Passage]
-
-
-class IndexInfo(_Shape):
-    built_at: str
-    version: int | str
-
-
-class Health(_Shape):
-    status: str
-    documents: int
-    passages: int
-    model: str
-    index: IndexInfo
-
-
-class DocumentSummary(_Shape):
-    doc_id: str
-    title: str
-    date: str = Field(description="ISO 8601: 2010-12-09, or 2012-03 where only the month is known.")
-    origin: str
-    paragraphs: int = Field(description="How many paragraphs.")
-
-
-class ParagraphEntry(_Shape):
-    anchor: str
-    label: str
-    section: str
-    start: int
-    end: int
-    page: int | None = None
-
-
-class DocumentDetail(_Shape):
-    doc_id: str
-    title: str
-    date: str
-    origin: str
-    text: str = Field(description="The canonical text every offset refers to.")
-    paragraphs: list[ParagraphEntry]
-
-
-class ParagraphDetail(ParagraphEntry):
-    text: str
-    citation: str
-    prev: str | None = Field(description="Anchor of the paragraph before, or null.")
-    next: str | None = Field(description="Anchor of the paragraph after, or null.")
+# -- error shapes (the results are qa.results' dataclasses) -----------------------------------
 
 
 class Problem(BaseModel):
@@ -181,41 +94,38 @@ def create_app(archive: Archive, *, ui: bool = True) -> FastAPI:
     )
     _add_error_handlers(app)
 
-    @app.get("/api/health", response_model=None, responses={200: {"model": Health}}, tags=["archive"])
-    def health() -> dict[str, Any]:
+    @app.get("/api/health", response_model=Health, tags=["archive"])
+    def health() -> Health:
         """The index in use: document and passage counts, model, build time."""
         return archive.health()
 
-    @app.post("/api/search", response_model=None, tags=["archive"],
-              responses={200: {"model": SearchResponse}, **_BAD_INPUT, **_TOO_LARGE})
-    def search(body: SearchRequest) -> dict[str, Any]:
+    @app.post("/api/search", response_model=SearchResult, tags=["archive"], responses={**_BAD_INPUT, **_TOO_LARGE})
+    def search(body: SearchRequest) -> SearchResult:
         """The `k` paragraphs that best match `query`, best first, optionally filtered."""
         return archive.search(body.query, k=body.k, doc_ids=body.doc_ids,
                               date_from=body.date_from, date_to=body.date_to)
 
-    @app.post("/api/ask", response_model=None, tags=["archive"],
-              responses={200: {"model": AskResponse}, **_BAD_INPUT, **_TOO_LARGE})
-    def ask(body: AskRequest) -> dict[str, Any]:
+    @app.post("/api/ask", response_model=AskResult, tags=["archive"], responses={**_BAD_INPUT, **_TOO_LARGE})
+    def ask(body: AskRequest) -> AskResult:
         """Verbatim quotes that answer `question`; `answered` is false when the archive holds none."""
         return archive.ask(body.question, history=tuple(body.history), k=body.k, doc_ids=body.doc_ids,
                            date_from=body.date_from, date_to=body.date_to)
 
-    @app.get("/api/documents", response_model=None, responses={200: {"model": list[DocumentSummary]}},
-             tags=["documents"])
-    def documents() -> list[dict[str, Any]]:
+    @app.get("/api/documents", response_model=list[DocumentSummary], tags=["documents"])
+    def documents() -> list[DocumentSummary]:
         """Every document: id, title, date, origin and paragraph count."""
         return archive.documents()
 
-    @app.get("/api/documents/{doc_id}", response_model=None,
-             responses={200: {"model": DocumentDetail}, **_NOT_FOUND, **_BAD_INPUT}, tags=["documents"])
-    def document(doc_id: Annotated[str, PathParam(max_length=MAX_ID_CHARS)]) -> dict[str, Any]:
+    @app.get("/api/documents/{doc_id}", response_model=DocumentDetail, responses={**_NOT_FOUND, **_BAD_INPUT},
+             tags=["documents"])
+    def document(doc_id: Annotated[str, PathParam(max_length=MAX_ID_CHARS)]) -> DocumentDetail:
         """One document: metadata, canonical `text` and each paragraph's offsets."""
         return archive.document(doc_id)
 
-    @app.get("/api/documents/{doc_id}/paragraphs/{anchor}", response_model=None,
-             responses={200: {"model": ParagraphDetail}, **_NOT_FOUND, **_BAD_INPUT}, tags=["documents"])
+    @app.get("/api/documents/{doc_id}/paragraphs/{anchor}", response_model=ParagraphDetail,
+             responses={**_NOT_FOUND, **_BAD_INPUT}, tags=["documents"])
     def paragraph(doc_id: Annotated[str, PathParam(max_length=MAX_ID_CHARS)],
-                  anchor: Annotated[str, PathParam(max_length=MAX_ID_CHARS)]) -> dict[str, Any]:
+                  anchor: Annotated[str, PathParam(max_length=MAX_ID_CHARS)]) -> ParagraphDetail:
         """One paragraph with its text, citation and its neighbours' anchors."""
         return archive.paragraph(doc_id, anchor)
 
@@ -230,7 +140,7 @@ def create_app(archive: Archive, *, ui: bool = True) -> FastAPI:
         # The UI takes no files, so uploads to Gradio's own route are kept tiny.
         app = gr.mount_gradio_app(app, build_ui(archive), path="/", css=CSS, ssr_mode=False,
                                   mcp_server=False, pwa=False, run_history=False, show_error=False,
-                                  max_file_size="1mb", footer_links=["api"])
+                                  max_file_size=UI_UPLOAD_LIMIT, footer_links=["api"])
     # Outermost, so it also bounds what reaches the Gradio app.
     app.add_middleware(BodyLimit)
     return app
@@ -302,7 +212,7 @@ def _explain(error: dict[str, Any]) -> str:
     if kind == "too_long":
         return f"{field} has too many items; the limit is {ctx.get('max_length')}"
     if kind in ("greater_than_equal", "less_than_equal", "int_type", "int_parsing", "int_from_float"):
-        return f"{field} must be a whole number from 1 to {MAX_K}, not {value!r}"
+        return f"{field} must be a whole number from {MIN_K} to {MAX_K}, not {value!r}"
     if kind == "value_error":
         return f"{field} {str(error.get('msg', '')).removeprefix('Value error, ')}"
     return f"{field}: {error.get('msg', 'is not valid')}"

@@ -30,7 +30,7 @@ import numpy as np
 from . import chunking
 from .embedding import Encoder
 from .errors import IndexIncompatible, IndexMissing
-from .types import Document, Paragraph, Passage, Sentence
+from .types import Document, Paragraph, Span
 
 __all__ = ["FORMAT_VERSION", "APPROXIMATE_ABOVE", "StoredIndex", "build_index", "open_index", "pipeline_fingerprint",
            "read_manifest"]
@@ -53,8 +53,8 @@ class StoredIndex:
     path: Path
     manifest: dict[str, Any]
     documents: tuple[Document, ...]
-    passages: list[Passage]
-    sentences: list[Sentence]
+    passages: list[Span]
+    sentences: list[Span]
     passage_vectors: np.ndarray
     sentence_vectors: np.ndarray
     faiss_index: Any
@@ -106,8 +106,8 @@ def open_index(index_dir: Path, model: str | None = None) -> StoredIndex:
             raise IndexIncompatible(f"{path}: missing or corrupt (sha256 differs from the manifest); rebuild the index")
     documents = tuple(_document_from_json(json.loads(line)) for line in
                       (generation / "documents.jsonl").read_text(encoding="utf-8").splitlines() if line)
-    passages = [Passage(*row) for row in json.loads((generation / "passages.json").read_text(encoding="utf-8"))]
-    sentences = [Sentence(*row) for row in json.loads((generation / "sentences.json").read_text(encoding="utf-8"))]
+    passages = [Span(*row) for row in json.loads((generation / "passages.json").read_text(encoding="utf-8"))]
+    sentences = [Span(*row) for row in json.loads((generation / "sentences.json").read_text(encoding="utf-8"))]
     passage_vectors = np.load(generation / "passage_vectors.npy", allow_pickle=False, mmap_mode="r")
     sentence_vectors = np.load(generation / "sentence_vectors.npy", allow_pickle=False, mmap_mode="r")
     faiss_index = faiss.read_index(str(generation / "passages.faiss"))
@@ -177,9 +177,9 @@ def build_index(
 def _embed(documents, encoder: Encoder, index_dir: Path, progress: bool, say):
     cache = index_dir / "cache" / _slug(encoder.name)
     cache.mkdir(parents=True, exist_ok=True)
-    passages: list[Passage] = []
+    passages: list[Span] = []
     passage_texts: list[str] = []
-    sentences: list[Sentence] = []
+    sentences: list[Span] = []
     per_document: list[tuple[Path, list[str], int]] = []
     missing: list[str] = []
     for document in documents:

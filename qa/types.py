@@ -1,10 +1,10 @@
-"""Plain data passed between the stages: documents, paragraphs, passages, sentences, quotes."""
+"""Plain data passed between the stages: documents, paragraphs, spans (passages, sentences), quotes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-__all__ = ["Paragraph", "Document", "Passage", "Sentence", "Quote", "Answer"]
+__all__ = ["Paragraph", "Document", "Span", "Quote"]
 
 
 @dataclass(frozen=True)
@@ -59,18 +59,11 @@ class Document:
 
 
 @dataclass(frozen=True)
-class Passage:
-    """A retrievable span: a whole paragraph, or a window of a long one (same anchor)."""
+class Span:
+    """Offsets into a document's canonical text, inside one paragraph (`anchor`).
 
-    doc_id: str
-    anchor: str
-    start: int
-    end: int
-
-
-@dataclass(frozen=True)
-class Sentence:
-    """One sentence of a paragraph, by offsets into the document's canonical text."""
+    A passage (a whole paragraph, or a window of a long one) and a sentence are both spans.
+    """
 
     doc_id: str
     anchor: str
@@ -88,13 +81,3 @@ class Quote:
     end: int
     score: float
 
-
-@dataclass(frozen=True)
-class Answer:
-    """The quotes that answer a question, or `answered=False` with the nearest passages."""
-
-    question: str
-    answered: bool
-    quotes: tuple[Quote, ...]
-    passages: tuple = field(default_factory=tuple)
-    message: str = ""

@@ -15,6 +15,8 @@ import gradio as gr
 
 from .archive import NOT_FOUND, Archive
 from .errors import QAError
+from .limits import MAX_DATE_CHARS, MAX_HISTORY, MAX_QUESTION_CHARS
+from .results import Cited, DocumentDetail, ParagraphDetail
 
 __all__ = ["build_ui", "inert", "CSS", "EXAMPLES"]
 
@@ -26,7 +28,6 @@ EXAMPLES = [
     "How many staff does it have?",
 ]
 NEIGHBOURS = 2
-MAX_HISTORY = 20
 SOURCE_HINT = "Click a quote's citation (the buttons under an answer, or the quote itself) to read it in context here."
 
 # The cited paragraph in the source panel is the one block quote there.
@@ -60,15 +61,15 @@ def _block_quote(text: str) -> str:
     return "\n".join(f"> {line}" if line else ">" for line in inert(text).split("\n"))
 
 
-def _quote_message(item: dict[str, Any], number: int) -> str:
-    return f"{_block_quote(item['text'])}\n\n[{number}] — *{inert(item['citation'])}*"
+def _quote_message(item: Cited, number: int) -> str:
+    return f"{_block_quote(item.text)}\n\n[{number}] — *{inert(item.citation)}*"
 
 
 def build_ui(archive: Archive) -> gr.Blocks:
     """The chat, its source panel and filters, calling `archive` directly (never the HTTP API)."""
     summaries = archive.documents()
-    titles = {d["doc_id"]: d["title"] for d in summaries}
-    anchor_choices = {d["doc_id"]: _anchor_choices(archive.document(d["doc_id"])) for d in summaries}
+    titles = {d.doc_id: d.title for d in summaries}
+    anchor_choices = {d.doc_id: _anchor_choices(archive.document(d.doc_id)) for d in summaries}
 
     def show(doc_id: str, anchor: str):
         """The source panel's five outputs for one paragraph: text, citation, state, pickers."""
@@ -76,7 +77,7 @@ def build_ui(archive: Archive) -> gr.Blocks:
             shown = archive.paragraph(doc_id, anchor)
         except QAError as exc:  # an unknown document or anchor (a stale or forged click)
             return (inert(str(exc)), "", None, gr.update(), gr.update())
-        return (_source_markdown(archive, titles.get(doc_id, doc_id), shown), shown["citation"], [doc_id, anchor],
+        return (_source_markdown(archive, titles.get(doc_id, doc_id), shown), shown.citation, [doc_id, anchor],
                 gr.update(value=doc_id), gr.update(choices=anchor_choices.get(doc_id, []), value=anchor))
 
     def respond(message: str, chat: list, asked: list, refs: list, doc_ids: list | None,
@@ -98,19 +99,19 @@ def build_ui(archive: Archive) -> gr.Blocks:
             refs.append(None)
             return message, chat, asked, refs
         asked.append(question)
-        if answer["answered"]:
-            items = answer["quotes"]
+        if answer.answered:
+            items = answer.quotes
         else:
-            why = inert(answer["message"].removeprefix(NOT_FOUND).strip())  # "No passage answers this closely enough."
-            lead = "The nearest passages:" if answer["passages"] else ""
+            why = inert(answer.message.removeprefix(NOT_FOUND).strip())  # "No passage answers this closely enough."
+            lead = "The nearest passages:" if answer.passages else ""
             chat.append({"role": "assistant", "content": f"**{NOT_FOUND}** {why} {lead}".rstrip()})
             refs.append(None)
-            items = answer["passages"]
+            items = answer.passages
         options = []
         for number, item in enumerate(items, 1):
-            options.append({"value": str(len(chat)), "label": f"[{number}] {item['citation']}"})
+            options.append({"value": str(len(chat)), "label": f"[{number}] {item.citation}"})
             chat.append({"role": "assistant", "content": _quote_message(item, number)})
-            refs.append([item["doc_id"], item["anchor"]])
+            refs.append([item.doc_id, item.anchor])
         if options:
             # Gradio shows a message's options as buttons under the latest answer.
             chat[-1]["options"] = options
@@ -135,7 +136,7 @@ def build_ui(archive: Archive) -> gr.Blocks:
         if not current:
             return (gr.update(),) * 5
         try:
-            neighbour = archive.paragraph(*current)[direction]
+            neighbour = getattr(archive.paragraph(*current), direction)
         except QAError:
             return (gr.update(),) * 5
         return show(current[0], neighbour) if neighbour else (gr.update(),) * 5
@@ -165,16 +166,18 @@ def build_ui(archive: Archive) -> gr.Blocks:
                 chat = gr.Chatbot(label="Conversation", elem_id="chat", height=560, feedback_options=None,
                                   buttons=[], placeholder="Ask a question below, or pick an example.")
                 question = gr.Textbox(label="Question", elem_id="question", placeholder="What is CONOPS?",
-                                      max_length=2000, submit_btn="Ask", lines=1)
+                                      max_length=MAX_QUESTION_CHARS, submit_btn="Ask", lines=1)
                 with gr.Row():
                     new_chat = gr.Button("New conversation", size="sm", variant="secondary")
                 gr.Examples(EXAMPLES, inputs=question, label="Example questions (the last is a follow-up)")
                 with gr.Accordion("Filters", open=False):
-                    doc_filter = gr.Dropdown([(d["title"], d["doc_id"]) for d in summaries], value=[],
+                    doc_filter = gr.Dropdown([(d.title, d.doc_id) for d in summaries], value=[],
                                              multiselect=True, label="Documents", info="Empty: all documents.")
                     with gr.Row():
-                        date_from = gr.Textbox("", label="Date from", placeholder="2010, 2010-12 or 2010-12-09")
-                        date_to = gr.Textbox("", label="Date to", placeholder="2010, 2010-12 or 2010-12-09")
+                        date_from = gr.Textbox("", label="Date from", placeholder="2010, 2010-12 or 2010-12-09",
+                                               max_length=MAX_DATE_CHARS)
+                        date_to = gr.Textbox("", label="Date to", placeholder="2010, 2010-12 or 2010-12-09",
+                                             max_length=MAX_DATE_CHARS)
             with gr.Column(scale=2, elem_id="source-column"):
                 gr.Markdown("## Source")
                 source = gr.Markdown(SOURCE_HINT, elem_id="source-panel", line_breaks=True)
@@ -183,7 +186,7 @@ def build_ui(archive: Archive) -> gr.Blocks:
                     next_button = gr.Button("Next paragraph ▶", size="sm", elem_id="source-next")
                 citation = gr.Textbox(label="Citation", elem_id="citation", interactive=False, buttons=["copy"])
                 with gr.Accordion("Read a whole document", open=False):
-                    read_doc = gr.Dropdown([(d["title"], d["doc_id"]) for d in summaries], value=None,
+                    read_doc = gr.Dropdown([(d.title, d.doc_id) for d in summaries], value=None,
                                            label="Document", elem_id="read-doc")
                     read_anchor = gr.Dropdown([], value=None, label="Paragraph (anchor · label)", elem_id="read-anchor")
 
@@ -209,41 +212,40 @@ def build_ui(archive: Archive) -> gr.Blocks:
     return blocks
 
 
-def _anchor_choices(detail: dict[str, Any]) -> list[tuple[str, str]]:
+def _anchor_choices(detail: DocumentDetail) -> list[tuple[str, str]]:
     """Dropdown entries for a document's paragraphs: "C4 · 4 — first words…"."""
-    text = detail["text"]
     choices = []
-    for p in detail["paragraphs"]:
-        words = " ".join(text[p["start"]:p["end"]].split())
+    for p in detail.paragraphs:
+        words = " ".join(detail.text[p.start:p.end].split())
         words = words if len(words) <= 60 else words[:59] + "…"
-        choices.append((f"{p['anchor']} · {p['label']} — {words}", p["anchor"]))
+        choices.append((f"{p.anchor} · {p.label} — {words}", p.anchor))
     return choices
 
 
-def _source_markdown(archive: Archive, title: str, shown: dict[str, Any]) -> str:
+def _source_markdown(archive: Archive, title: str, shown: ParagraphDetail) -> str:
     """The cited paragraph as a (highlighted) block quote between its neighbours."""
     before, after = [], []
-    doc_id, at = shown["doc_id"], shown
+    doc_id, at = shown.doc_id, shown
     for _ in range(NEIGHBOURS):
-        if not at["prev"]:
+        if not at.prev:
             break
-        at = archive.paragraph(doc_id, at["prev"])
+        at = archive.paragraph(doc_id, at.prev)
         before.insert(0, at)
     at = shown
     for _ in range(NEIGHBOURS):
-        if not at["next"]:
+        if not at.next:
             break
-        at = archive.paragraph(doc_id, at["next"])
+        at = archive.paragraph(doc_id, at.next)
         after.append(at)
     parts = [f"### {inert(title)}"]
     section = None
     for item in [*before, shown, *after]:
-        if item["section"] and item["section"] != section:
-            parts.append(f"**{inert(item['section'])}**")
-            section = item["section"]
-        label = f"{inert(item['label'])} \u00b7 {inert(item['anchor'])}"
+        if item.section and item.section != section:
+            parts.append(f"**{inert(item.section)}**")
+            section = item.section
+        label = f"{inert(item.label)} \u00b7 {inert(item.anchor)}"
         if item is shown:
-            parts.append(f"> **▶ {label}**\n>\n{_block_quote(item['text'])}")
+            parts.append(f"> **▶ {label}**\n>\n{_block_quote(item.text)}")
         else:
-            parts.append(f"*{label}*\n\n{inert(item['text'])}")
+            parts.append(f"*{label}*\n\n{inert(item.text)}")
     return "\n\n".join(parts)

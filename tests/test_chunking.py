@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from qa.chunking import embedding_text, passage_spans, passages, sentences, split_sentences
-from qa.types import Document, Paragraph, Passage, Sentence
+from qa.types import Document, Paragraph, Span
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
@@ -359,7 +359,7 @@ def test_passages_follow_paragraphs_and_split_only_the_long_one():
     document, paras = make_document()
     found = passages(document)
     assert [p.anchor for p in found] == ["B14", "B14", "B15", "B16"]
-    assert all(isinstance(p, Passage) and p.doc_id == document.doc_id for p in found)
+    assert all(isinstance(p, Span) and p.doc_id == document.doc_id for p in found)
     assert found[0].start == paras["B14"].start and found[1].end == paras["B14"].end
     assert found[0].end > found[1].start, "the two windows of B14 overlap"
     assert (found[2].start, found[2].end) == (paras["B15"].start, paras["B15"].end)
@@ -369,7 +369,7 @@ def test_passages_follow_paragraphs_and_split_only_the_long_one():
 def test_sentences_carry_their_paragraph_anchor_and_absolute_offsets():
     document, paras = make_document()
     found = sentences(document)
-    assert all(isinstance(s, Sentence) for s in found)
+    assert all(isinstance(s, Span) for s in found)
     assert {s.anchor for s in found} == {"B14", "B15", "B16"}
     for s in found:
         paragraph = paras[s.anchor]

@@ -32,7 +32,7 @@ def test_show_json_is_the_document_payload_and_its_offsets_hold():
     payload = json.loads(run("show", REPORT_DEC_2010, "--json").stdout)
     assert payload["doc_id"] == REPORT_DEC_2010
     c4 = next(p for p in payload["paragraphs"] if p["anchor"] == "C4")
-    assert set(c4) == {"anchor", "label", "section", "start", "end"}
+    assert set(c4) == {"anchor", "label", "section", "start", "end", "page"} and c4["page"] is None  # not a PDF
     assert payload["text"][c4["start"] : c4["end"]].startswith("There is ongoing legal debate")
 
 

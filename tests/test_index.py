@@ -59,7 +59,7 @@ def live_generation(index_dir):
 
 
 def top_doc_ids(archive_, query: str, k: int = 3) -> list[str]:
-    return [p["doc_id"] for p in archive_.search(query, k=k)["passages"]]
+    return [p.doc_id for p in archive_.search(query, k=k).passages]
 
 
 # --- what a build writes -------------------------------------------------------------------
@@ -156,8 +156,8 @@ def test_changed_document_alone_is_encoded_and_its_new_words_are_found(workspace
     assert counting.count == texts_of(archive_.stored, BOFF_SUMMARY) > 0
     entry = archive_.stored.manifest["documents"][BOFF_SUMMARY]
     assert entry["sha256"] == hashlib.sha256(changed.read_bytes()).hexdigest()
-    [best] = archive_.search("Zanzibar liaison desk caseworkers", k=1)["passages"]
-    assert best["doc_id"] == BOFF_SUMMARY and "Zanzibar liaison desk" in best["text"]
+    [best] = archive_.search("Zanzibar liaison desk caseworkers", k=1).passages
+    assert best.doc_id == BOFF_SUMMARY and "Zanzibar liaison desk" in best.text
 
 
 def test_removed_document_encodes_nothing_and_is_gone_from_search(workspace, encoder):
@@ -171,7 +171,7 @@ def test_removed_document_encodes_nothing_and_is_gone_from_search(workspace, enc
     assert counting.count == 0
     assert BLOG not in {d.doc_id for d in archive_.stored.documents}
     assert BLOG not in archive_.stored.manifest["documents"]
-    assert BLOG not in {p["doc_id"] for p in archive_.search("Ugly Mugs scheme Open Doors", k=100)["passages"]}
+    assert BLOG not in {p.doc_id for p in archive_.search("Ugly Mugs scheme Open Doors", k=100).passages}
     with pytest.raises(QueryError, match=BLOG):
         archive_.search("Ugly Mugs", doc_ids=[BLOG])
 

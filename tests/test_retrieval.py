@@ -64,7 +64,7 @@ FINDS = [
 
 @pytest.mark.parametrize(("query", "doc_id", "anchor", "within"), FINDS, ids=[f[0][:50] for f in FINDS])
 def test_search_finds_the_paragraph_that_answers(archive, query, doc_id, anchor, within):
-    found = [(p["doc_id"], p["anchor"]) for p in archive.search(query, k=10)["passages"]]
+    found = [(p.doc_id, p.anchor) for p in archive.search(query, k=10).passages]
     assert (doc_id, anchor) in found[:within], f"{doc_id}#{anchor} not in the top {within}: {found[:5]}"
 
 
@@ -73,10 +73,10 @@ def test_search_finds_the_paragraph_that_answers(archive, query, doc_id, anchor,
 
 def test_doc_ids_filter_keeps_only_those_documents(archive):
     for doc_id in ALL:
-        found = archive.search("police officers and trafficking victims", k=20, doc_ids=[doc_id])["passages"]
-        assert found and {p["doc_id"] for p in found} == {doc_id}
-    two = archive.search("police officers", k=100, doc_ids=[BLOG, BOFF_SUMMARY])["passages"]
-    assert {p["doc_id"] for p in two} == {BLOG, BOFF_SUMMARY}
+        found = archive.search("police officers and trafficking victims", k=20, doc_ids=[doc_id]).passages
+        assert found and {p.doc_id for p in found} == {doc_id}
+    two = archive.search("police officers", k=100, doc_ids=[BLOG, BOFF_SUMMARY]).passages
+    assert {p.doc_id for p in two} == {BLOG, BOFF_SUMMARY}
 
 
 # Dates: 2009-07-16, 2010-01-28, 2010-12-09, 2012-03 (Boff summary: only the month is known),
@@ -100,8 +100,8 @@ def test_date_range_keeps_documents_whose_date_falls_in_it(archive, dates, expec
     kept = {archive.stored.passages[i].doc_id for i in np.flatnonzero(mask)}
     assert kept == expected
 
-    found = archive.search("police trafficking sex workers Olympics", k=100, **dates)["passages"]
-    assert {p["doc_id"] for p in found} <= expected
+    found = archive.search("police trafficking sex workers Olympics", k=100, **dates).passages
+    assert {p.doc_id for p in found} <= expected
     assert bool(found) == bool(expected)
 
 
@@ -123,8 +123,8 @@ def test_date_from_after_date_to_is_a_query_error(archive):
 
 
 def test_a_filter_that_keeps_nothing_finds_nothing(archive):
-    assert archive.search("trafficking", doc_ids=[BLOG], date_to="2009")["passages"] == []
-    assert archive.search("trafficking", date_from="2030")["passages"] == []
+    assert archive.search("trafficking", doc_ids=[BLOG], date_to="2009").passages == ()
+    assert archive.search("trafficking", date_from="2030").passages == ()
 
 
 # --- one hit per paragraph; verbatim passages --------------------------------------------
@@ -164,11 +164,11 @@ def test_windows_of_one_long_paragraph_come_back_as_one_passage(tmp_path, encode
     assert len(windows) >= 2  # otherwise this test proves nothing
 
     for query in ("Skerryvore lighthouse keepers logbook", "lamp oil paraffin swell keepers logbook storm"):
-        found = [(p["doc_id"], p["anchor"]) for p in opened.search(query, k=10)["passages"]]
+        found = [(p.doc_id, p.anchor) for p in opened.search(query, k=10).passages]
         assert found.count((document.doc_id, paragraph.anchor)) == 1
         assert found[0] == (document.doc_id, paragraph.anchor)
-        [hit] = [p for p in opened.search(query, k=10)["passages"] if p["anchor"] == paragraph.anchor]
-        assert hit["text"] == long_paragraph  # the whole paragraph, not a window of it
+        [hit] = [p for p in opened.search(query, k=10).passages if p.anchor == paragraph.anchor]
+        assert hit.text == long_paragraph  # the whole paragraph, not a window of it
 
 
 def test_long_paragraphs_of_the_archive_are_found_once(archive, documents):
@@ -178,25 +178,25 @@ def test_long_paragraphs_of_the_archive_are_found_once(archive, documents):
     for doc_id, anchor in long_ones:
         text = documents[doc_id].paragraph_text(documents[doc_id].paragraph(anchor))
         query = " ".join(text.split()[:40])
-        found = [(p["doc_id"], p["anchor"]) for p in archive.search(query, k=20)["passages"]]
+        found = [(p.doc_id, p.anchor) for p in archive.search(query, k=20).passages]
         assert found.count((doc_id, anchor)) == 1, (doc_id, anchor, found)
 
 
 def test_every_passage_is_a_whole_paragraph_verbatim_with_its_citation_and_none_repeats(archive, documents):
     for row in eval_questions():
-        found = archive.search(row["question"], k=20)["passages"]
-        assert len({(p["doc_id"], p["anchor"]) for p in found}) == len(found), row["question"]
+        found = archive.search(row["question"], k=20).passages
+        assert len({(p.doc_id, p.anchor) for p in found}) == len(found), row["question"]
         for p in found:
-            document = documents[p["doc_id"]]
-            paragraph = document.paragraph(p["anchor"])
-            assert archive.document(p["doc_id"])["text"][p["start"] : p["end"]] == p["text"]
-            assert (p["start"], p["end"]) == (paragraph.start, paragraph.end)
-            assert p["citation"] == document.citation(paragraph) and p["citation"].startswith(document.title)
-            assert p["paragraph"] == paragraph.label
+            document = documents[p.doc_id]
+            paragraph = document.paragraph(p.anchor)
+            assert archive.document(p.doc_id).text[p.start : p.end] == p.text
+            assert (p.start, p.end) == (paragraph.start, paragraph.end)
+            assert p.citation == document.citation(paragraph) and p.citation.startswith(document.title)
+            assert p.paragraph == paragraph.label
 
 
 def test_results_are_ranked_best_first(archive):
-    scores = [p["score"] for p in archive.search("Operation Paladin child victims", k=30)["passages"]]
+    scores = [p.score for p in archive.search("Operation Paladin child victims", k=30).passages]
     assert scores == sorted(scores, reverse=True) and len(scores) == 30
 
 
@@ -329,7 +329,7 @@ def test_a_comment_named_by_number_brings_its_paragraphs_most_relevant_first(arc
     query = "What does comment 1 say about tax?"
     hits = archive.answerer.passages(archive.analyzer.analyze(query), archive.encoder.encode([query])[0], 5)
     assert all(h.cited and h.doc_id == BLOG and h.anchor.startswith("c1-") for h in hits)
-    assert "tax" in archive.paragraph(BLOG, hits[0].anchor)["text"]
+    assert "tax" in archive.paragraph(BLOG, hits[0].anchor).text
 
 
 def test_a_paragraph_named_in_the_query_comes_first_unless_filtered_out(archive):

@@ -1,0 +1,28 @@
+"""Every bound on input, in one place: the API's request models, the facade, the CLI and the UI import these.
+
+A request over a limit gets a 422 naming the field and the limit; a body over its size a 413.
+"""
+
+from __future__ import annotations
+
+__all__ = ["MAX_QUESTION_CHARS", "MIN_K", "MAX_K", "MAX_HISTORY", "MAX_DOC_IDS", "MAX_ID_CHARS",
+           "MAX_DATE_CHARS", "API_BODY_LIMIT", "UI_BODY_LIMIT", "UI_UPLOAD_LIMIT"]
+
+# A question, a search query, or one earlier question of `history`.
+MAX_QUESTION_CHARS = 2000
+# How many passages a search returns, or an answer draws its quotes from.
+MIN_K = 1
+MAX_K = 100
+# Earlier questions of a conversation sent with `history`; the UI sends at most the last this many.
+MAX_HISTORY = 20
+# Documents named in a `doc_ids` filter, and the length of one id (also of an anchor in a path).
+MAX_DOC_IDS = 100
+MAX_ID_CHARS = 200
+# `date_from` / `date_to` as typed ("2010-12-09" is 10; room for stray spaces, never for a book).
+MAX_DATE_CHARS = 32
+# Request bodies in bytes. The Gradio UI posts the whole conversation back with each question,
+# so it gets more room than a JSON call to /api.
+API_BODY_LIMIT = 64 * 1024
+UI_BODY_LIMIT = 4 * 1024 * 1024
+# Files posted to Gradio's own upload route: the UI takes none, so this is kept tiny.
+UI_UPLOAD_LIMIT = 1024 * 1024
