@@ -202,14 +202,20 @@ def ask(question, k, history, doc_ids, date_from, date_to, corpus, index, model,
 @corpus_option
 @index_option
 @model_option
+@click.option("--sample", type=click.IntRange(min=1), default=None,
+              help="Evaluate this many questions drawn at random (seeded) instead of all.")
+@click.option("--seed", type=int, default=0, show_default=True, help="The sample's random seed.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures and per-question rows as JSON.")
-def eval_command(file, corpus, index, model, as_json) -> None:
-    """Hit@1, hit@5, MRR@10 of passages; quote accuracy; abstention precision and recall."""
-    from .evaluation import evaluate, read_questions
+def eval_command(file, corpus, index, model, sample, seed, as_json) -> None:
+    """Hit@1, hit@5, MRR@10 of passages; quote accuracy; abstention precision and recall.
+
+    FILE holds the project's questions (`expect` with snippet and answer) or SQuAD's (`doc`, `para`,
+    `answers`)."""
+    from .evaluation import evaluate, read_questions, sample as draw
 
     archive = _open_archive(corpus, index, model)
     try:
-        figures = evaluate(archive, read_questions(file))
+        figures = evaluate(archive, draw(read_questions(file), sample, seed))
     except QAError as exc:
         _fail(str(exc))
     if as_json:

@@ -1,19 +1,24 @@
 """`qa eval`: passage hit@1/hit@5/MRR@10, quote accuracy and abstention over a question set.
 
-The format is ../shared/eval/'s: `{id, question, history?, expect: null | {snippet, answer}}`,
-optionally `also: [{snippet, answer}]` for questions that more than one passage answers.
+Two line formats. The project's (../shared/eval/'s): `{id, question, history?, expect: null |
+{snippet, answer}}`, optionally `also: [{snippet, answer}]` for questions that more than one passage
+answers; a passage holding a snippet is a hit. SQuAD's (../shared/external/squad/): `{id, question,
+doc, para, answers}`; a passage inside paragraph `para` of file `doc` (paragraphs are the file's
+blank-line-separated blocks, block 0 its title) is a hit.
 """
 
 from __future__ import annotations
 
 import json
+import random
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import QAError
 
-__all__ = ["EvalQuestion", "read_questions", "evaluate", "normalise"]
+__all__ = ["EvalQuestion", "read_questions", "sample", "evaluate", "normalise", "file_blocks"]
 
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "\u00a0": " "})
 
@@ -31,6 +36,21 @@ class EvalQuestion:
     snippets: tuple[str, ...]  # empty: the archive does not answer it
     answers: tuple[str, ...]
     kind: str = ""
+    gold: tuple[str, int] | None = None  # SQuAD's (file, paragraph number): where the answer is
+
+
+def _project_question(raw: dict[str, Any], number: int) -> EvalQuestion:
+    expected = [raw["expect"], *raw.get("also", [])] if raw["expect"] else []
+    return EvalQuestion(
+        id=str(raw.get("id", number)), question=raw["question"], history=tuple(raw.get("history", ())),
+        snippets=tuple(e["snippet"] for e in expected), answers=tuple(e["answer"] for e in expected),
+        kind=raw.get("kind", ""),
+    )
+
+
+def _squad_question(raw: dict[str, Any], number: int) -> EvalQuestion:
+    return EvalQuestion(id=str(raw.get("id", number)), question=raw["question"], history=(), snippets=(),
+                        answers=tuple(raw["answers"]), kind="squad", gold=(raw["doc"], int(raw["para"])))
 
 
 def read_questions(path: Path) -> list[EvalQuestion]:
@@ -41,28 +61,63 @@ def read_questions(path: Path) -> list[EvalQuestion]:
             continue
         try:
             raw = json.loads(line)
-            expected = [raw["expect"], *raw.get("also", [])] if raw["expect"] else []
-            questions.append(EvalQuestion(
-                id=str(raw.get("id", number)), question=raw["question"], history=tuple(raw.get("history", ())),
-                snippets=tuple(e["snippet"] for e in expected), answers=tuple(e["answer"] for e in expected),
-                kind=raw.get("kind", ""),
-            ))
+            questions.append((_squad_question if "doc" in raw else _project_question)(raw, number))
         except (ValueError, KeyError, TypeError) as exc:
             raise QAError(f"{path}:{number}: not an eval question ({exc})") from exc
     return questions
 
 
+def sample(questions: list[EvalQuestion], size: int | None, seed: int = 0) -> list[EvalQuestion]:
+    """`size` questions drawn with `random.Random(seed)` (all of them when `size` is None or larger)."""
+    if size is None or size >= len(questions):
+        return questions
+    return random.Random(seed).sample(questions, size)
+
+
+def file_blocks(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each blank-line-separated block of a text; SQuAD's paragraph N is block N."""
+    spans, position = [], 0
+    for gap in re.finditer(r"\n[ \t]*\n\s*", text):
+        spans.append((position, gap.start()))
+        position = gap.end()
+    spans.append((position, len(text.rstrip())))
+    return [(s, e) for s, e in spans if text[s:e].strip()]
+
+
+class _Gold:
+    """Whether a passage lies in a SQuAD question's gold paragraph, by its offsets in the file."""
+
+    def __init__(self, archive: Any):
+        self._archive = archive
+        self._blocks: dict[str, tuple[str, list[tuple[int, int]]]] = {}
+
+    def holds(self, gold: tuple[str, int], passage: Any) -> bool:
+        if passage.doc_id not in self._blocks:
+            detail = self._archive.document(passage.doc_id)
+            self._blocks[passage.doc_id] = (detail.file, file_blocks(detail.text))
+        file, blocks = self._blocks[passage.doc_id]
+        name, number = gold
+        if file.replace("\\", "/").rsplit("/", 1)[-1] != name or number >= len(blocks):
+            return False
+        start, end = blocks[number]
+        return start <= passage.start < end
+
+
 def evaluate(archive: Any, questions: list[EvalQuestion], k: int = 10) -> dict[str, Any]:
     """Ask every question; return the figures and one row per question for inspection."""
     rows = []
+    gold = _Gold(archive)
     for q in questions:
         result = archive.ask(q.question, list(q.history), k=k)
-        passages = [normalise(p.text) for p in result.passages]
-        rank = next((i + 1 for i, text in enumerate(passages) if any(normalise(s) in text for s in q.snippets)), None)
+        if q.gold is not None:
+            hit = [gold.holds(q.gold, p) for p in result.passages]
+        else:
+            hit = [any(normalise(s) in normalise(p.text) for s in q.snippets) for p in result.passages]
+        rank = next((i + 1 for i, found in enumerate(hit) if found), None)
         quotes = [normalise(x.text) for x in result.quotes]
         answers = [normalise(a) for a in q.answers]
         rows.append({
-            "id": q.id, "question": q.question, "kind": q.kind, "answerable": bool(q.snippets),
+            "id": q.id, "question": q.question, "kind": q.kind, "answerable": bool(q.snippets or q.gold),
             "answered": result.answered, "rank": rank,
             "top_quote": bool(quotes) and any(a in quotes[0] for a in answers),
             "top_three": any(a in quote for quote in quotes[:3] for a in answers),
