@@ -6,6 +6,7 @@ __all__ = [
     "QAError",
     "DocumentError",
     "CorpusError",
+    "ProfileError",
     "IndexError_",
     "IndexIncompatible",
     "IndexMissing",
@@ -49,3 +50,13 @@ class QueryError(QAError):
 
 class NotFound(QAError):
     """An unknown document id or paragraph anchor."""
+
+
+class ProfileError(QAError):
+    """A corpus's profile.toml is unusable; the message names the file, the key and the problem."""
+
+    def __init__(self, path: str, key: str, reason: str):
+        self.path = path
+        self.key = key
+        self.reason = reason
+        super().__init__(f"{path}: {key}: {reason}" if key else f"{path}: {reason}")

@@ -9,6 +9,7 @@ from typing import Callable
 from .documents import CorpusLoad, load_corpus
 from .embedding import Encoder
 from .errors import IndexError_
+from .profile import Profile, load_profile
 from .store import APPROXIMATE_ABOVE, StoredIndex, build_index, open_index
 
 __all__ = ["Refresh", "refresh_index"]
@@ -23,6 +24,11 @@ class Refresh:
     rebuilt: bool
     reason: str
 
+    @property
+    def profile(self) -> Profile:
+        """The corpus's profile: the index was built with it, and queries must be read with it."""
+        return self.load.profile
+
 
 def refresh_index(
     corpus: Path,
@@ -35,15 +41,22 @@ def refresh_index(
     progress: bool = False,
     on_step: Callable[[str], None] | None = None,
 ) -> Refresh:
-    """Open the index, rebuilding it first if it is missing, damaged, built by another model or stale."""
+    """Open the index, rebuilding it first if it is missing, damaged, built by another model or stale.
+
+    A changed `profile.toml` makes every document stale (parsed anew; embeddings of texts that
+    did not change still come from the cache).
+    """
     say = on_step or (lambda message: None)
+    profile = load_profile(corpus)
     try:
         old = open_index(index_dir, encoder.name)
         reason = ""
     except IndexError_ as exc:
         old, reason = None, str(exc)
+    if old is not None and old.manifest.get("profile") != profile.fingerprint:
+        old, reason = None, f"the corpus profile ({profile.source or 'the default'}) changed since the index was built"
     previous = {d.path: d for d in old.documents} if old else {}
-    load = load_corpus(corpus, reuse=previous)
+    load = load_corpus(corpus, reuse=previous, profile=profile)
     changed = load.parsed
     removed = set(previous) - {d.path for d in load.documents}
     if old is not None and not changed and not removed and not force:
@@ -53,5 +66,5 @@ def refresh_index(
         reason = "corpus changed: " + ", ".join(parts) if (changed or removed) else "rebuild forced"
     say(f"building the index ({reason})")
     build_index(load.documents, encoder, index_dir, approximate_above=approximate_above, quantize=quantize,
-                progress=progress, on_step=say)
+                progress=progress, on_step=say, profile=profile)
     return Refresh(open_index(index_dir, encoder.name), load, True, reason)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 from functools import lru_cache
+
+from .profile import Variant
 
 __all__ = ["tokenize", "tokens"]
 
@@ -27,18 +29,19 @@ def _stopwords() -> list[str]:
     return sorted(set(STOPWORDS_EN_PLUS) | set(_QUESTION_WORDS))
 
 
-# Unit codes are printed both ways ("SCD 9" and "SCD9" in the same report): one token for both.
-_SPACED_CODE = re.compile(r"\b([A-Z]{2,6}) (\d{1,3})\b")
+def tokenize(texts: list[str], variants: Sequence[Variant] = ()) -> list[list[str]]:
+    """One token list per text, as BM25 indexes and queries them.
 
-
-def tokenize(texts: list[str]) -> list[list[str]]:
-    """One token list per text, as BM25 indexes and queries them."""
+    `variants` (the profile's `vocabulary.variants`) rewrite spellings to one form first; the
+    index and the queries must be tokenized with the same ones.
+    """
     import bm25s
 
-    texts = [_SPACED_CODE.sub(r"\1\2", text) for text in texts]
+    for variant in variants:
+        texts = [variant.pattern.sub(variant.replacement, text) for text in texts]
     return bm25s.tokenize(texts, stopwords=_stopwords(), stemmer=_stemmer().stemWords, return_ids=False,
                           show_progress=False)
 
 
-def tokens(text: str) -> list[str]:
-    return tokenize([text])[0]
+def tokens(text: str, variants: Sequence[Variant] = ()) -> list[str]:
+    return tokenize([text], variants)[0]
