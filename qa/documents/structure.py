@@ -22,10 +22,14 @@ __all__ = ["Structure", "paragraphs_from_blocks"]
 
 _LETTERED = re.compile(r"^([A-Z])\.\s+(\S.{0,80})$")
 _NUMBERED = re.compile(r"^(\d{1,3})(\.|\s)\s*(?=\S)")
+# Two-level numbering, as minutes and standards print it: "4.2 The committee agreed …".
+_DECIMAL = re.compile(r"^(\d{1,3})\.(\d{1,3})\.?\s+(?=\S)")
 _BULLET = re.compile(r"^(?:[-•*▪◦‣●]|–(?=\s))\s+")
 # A numbered comment printed without an author line: "2. Great to see …" (the text follows the number).
 _NUMBERED_COMMENT = re.compile(r"^(\d{1,3})\.\s+")
 _SENTENCE_END = re.compile(r"[.!?;:,]$")
+# Note markers after a line's last full stop ("… away from the food.[^2]", "… as above. [4]").
+_TRAILING_NOTE = re.compile(r"(?:\s*\[\^?\w{1,12}\])+$")
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,7 @@ class Structure:
 
 @dataclass
 class _Draft:
-    kind: str  # "numbered", "footnote", "text", "comment"
+    kind: str  # "numbered", "decimal", "footnote", "text", "comment"
     start: int
     end: int
     section: str
@@ -46,6 +50,7 @@ class _Draft:
     number: int | None = None
     letter: str | None = None
     run: int | None = None
+    sub: int | None = None  # the second number of a decimal label ("4.2")
     comment: int | None = None
     author: str | None = None
 
@@ -56,6 +61,7 @@ class _State:
     minor: str = ""
     letter: str | None = None
     last_number: int = 0
+    last_decimal: tuple[int, int] = (0, 0)
     run: int = 0
     last_footnote: int = 0
     in_comments: bool = False
@@ -127,7 +133,7 @@ def _continues_across_page(state: _State, text: str, block: Block, line: str) ->
     """A PDF paragraph cut by a page break: the text on the new page finishes the last paragraph."""
     if not state.drafts or state.heading_since_paragraph or block.kind not in ("line", "text"):
         return False
-    if _NUMBERED.match(line) or _BULLET.match(line) or _LETTERED.match(line):
+    if _NUMBERED.match(line) or _DECIMAL.match(line) or _BULLET.match(line) or _LETTERED.match(line):
         return False
     last = text[state.drafts[-1].start : state.drafts[-1].end].rstrip()
     return line[0].islower() or not re.search(r"[.!?:;][\"'”’)\]]*$", last)
@@ -152,6 +158,16 @@ def _take(state: _State, text: str, block: Block, line: str, title: str, profile
     if author_line is not None and (state.in_comments or (block.indent > 0 and author_line.fullmatch(line))):
         if _comment(state, block, line, author_line):
             return
+    decimal = _DECIMAL.match(line)
+    if decimal and block.kind == "line" and _looks_like_heading(line):  # "2.1 Background" heads a section
+        _heading(state, line, title)
+        return
+    if decimal and _continues_decimal(state, int(decimal.group(1)), int(decimal.group(2))):
+        state.last_decimal = (int(decimal.group(1)), int(decimal.group(2)))
+        state.drafts.append(_Draft("decimal", block.start + decimal.end(), block.end, state.section, block.page,
+                                   number=state.last_decimal[0], sub=state.last_decimal[1]))
+        state.heading_since_paragraph = False
+        return
     number = _NUMBERED.match(line)
     if number and _continues_numbering(state, int(number.group(1)), number.group(2) == "."):
         n = int(number.group(1))
@@ -179,12 +195,19 @@ def _continues_numbering(state: _State, n: int, with_stop: bool) -> bool:
     return with_stop and (n == 1 or n == state.last_number + 2)
 
 
+def _continues_decimal(state: _State, major: int, minor: int) -> bool:
+    # The next sub-item of the same item, or the first of a later one: a line that merely opens
+    # with a decimal ("2.5 million people …") seldom fits the sequence.
+    last_major, last_minor = state.last_decimal
+    return (major == last_major and minor == last_minor + 1) or (major > last_major and minor == 1)
+
+
 def _looks_like_heading(line: str) -> bool:
     words = line.split()
     return (
         len(words) <= 14
         and len(line) <= 120
-        and not _SENTENCE_END.search(line)
+        and not _SENTENCE_END.search(_TRAILING_NOTE.sub("", line))
         and ": " not in line
         and (line[0].isupper() or line[0].isdigit())
     )
@@ -261,6 +284,9 @@ def _finish(drafts: list[_Draft]) -> tuple[Paragraph, ...]:
                 reference = f"§{d.letter} ¶{d.number}"
             else:
                 reference = f"para {d.number} (list {d.run})"
+        elif d.kind == "decimal":
+            label = f"{d.number}.{d.sub}"
+            anchor, reference = f"n{label}", f"para {label}"
         elif d.kind == "footnote":
             anchor, label, reference = f"fn{d.number}", f"fn {d.number}", f"footnote {d.number}"
         elif d.kind == "comment":
