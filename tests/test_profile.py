@@ -20,7 +20,7 @@ from fixtures_archive import (
 )
 from qa.chunking import paragraph_contexts, split_sentences
 from qa.cli import main
-from qa.documents import load_corpus, load_document
+from qa.documents import load_document
 from qa.errors import ProfileError
 from qa.indexer import refresh_index
 from qa.lexical import tokenize
