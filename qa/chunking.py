@@ -207,9 +207,9 @@ def paragraph_contexts(
     """Words from elsewhere that each paragraph is read with, by anchor (only those that have any).
 
     A footnote is read with the few words its marker (`marker`, the profile's `footnotes.marker`,
-    group 1 the number) follows in the body: footnote 21 of the December 2010 report ("The
-    operational name given to …") never names what it defines, but the words before its marker
-    "[21]" do; only a few words, so that a short footnote does not pass for the whole sentence. A paragraph right after a lead-in ending in a colon is read with that
+    group 1 the number) follows in the body: footnote 21 of the December 2010 report defines a
+    name it never prints, but the words before its marker "[21]" hold it; only a few words, so
+    that a short footnote does not pass for the whole sentence. A paragraph right after a lead-in ending in a colon is read with that
     sentence: "Commenting in the Guardian, Georgina Perry, … said:" is its own paragraph, and the
     words she said, in the next one, never name her.
     """

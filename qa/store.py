@@ -10,7 +10,7 @@ every file; loading checks them, the format version, the pipeline fingerprint (a
 parsing and chunking code) and the model, and refuses a mismatch
 with IndexIncompatible rather than answer from a damaged or foreign index. It also records the
 fingerprint of the corpus profile the documents were parsed and tokenized with (`profile`),
-which the indexer compares with the corpus's profile of now.
+which the indexer checks against the corpus's profile of now.
 """
 
 from __future__ import annotations
