@@ -39,7 +39,7 @@ class Archive:
         self.analyzer = QueryAnalyzer(self.stored.documents, self.profile)
         self.retriever = Retriever(self.stored, **retriever_options)
         self.answerer = Answerer(self.stored, self.retriever, scorer, answer_settings or AnswerSettings(),
-                                 variants=self.profile.vocabulary.variants)
+                                 profile=self.profile)
         self._documents: dict[str, Document] = {d.doc_id: d for d in self.stored.documents}
         self._positions = {(d.doc_id, p.anchor): i for d in self.stored.documents for i, p in enumerate(d.paragraphs)}
 

@@ -9,21 +9,22 @@ from __future__ import annotations
 import re
 
 from .documents.blocks import strip_span
+from .profile import Footnotes
 from .types import Document, Paragraph, Span
 
 __all__ = ["split_sentences", "passage_spans", "passages", "sentences", "embedding_text", "paragraph_contexts"]
 
 # A candidate sentence end: terminal punctuation (".", "?", "!", "…", "..."), then closing
-# quotes or brackets ('said.” Next'), then footnote markers that follow the full stop and
-# belong to the sentence before (the footnotes' "… CO14. [Back]"; markers before the stop,
-# "… Public Safety [5]." and "… sexual services” [4].", need no rule), then white space.
+# quotes or brackets ('said.” Next'), then bracketed notes that follow the full stop and belong
+# to the sentence before: note markers ("… in 2009. [4] Next", "… as above.[ii]", "….[^3]") and
+# one-word back-links or asides ("… as above. [Top]", "… agreed. [Applause]"); markers before the
+# stop, "… Public Safety [5]." and "… sexual services” [4].", need no rule. Then white space.
 _CANDIDATE = re.compile(
     r"(?P<punct>(?:\.{3}|…|[.!?])+)"
     r"[”’\"')\]»]*"
-    r"(?:[ \t\u00a0]*\[(?:\d{1,3}[a-z]{0,3}|[ivx]{1,4}|Back)\][.”’\"')]*)*"
+    r"(?:[ \t\u00a0]*\[\^?(?:\d{1,3}[a-z]{0,3}|[ivx]{1,4}|[A-Za-z]{2,12})\][.”’\"')]*)*"
     r"(?=\s|$)"
 )
-_MARKER = re.compile(r"\[(\d+)\]")  # a footnote marker in the body, "[21]"
 
 # Abbreviations after which a full stop never ends a sentence: titles before a name
 # ("Dr. Smith", "Cmdr. O'Brien", "St. Pancras"; the archive writes most without stops) and
@@ -42,11 +43,12 @@ _MAY_END = frozenset("etc govt dept misc est al cont max min kg km hrs yrs".spli
 # full stop ended one after all ("… held in the U.K. The team …", but "J. Smith").
 _OPENERS = frozenset("The This That These Those There It Its They We He She In On However But".split())
 
-# A list label at the start of a line: "1. invite the MPS …", "  1. Ross permalink",
+# A list label at the start of a line: "1. invite the committee …", "  1. Ross wrote",
 # "A. Recommendation", "(ii) …". The full stop after it is not a sentence end.
 _LIST_LABEL = re.compile(r"\d{1,3}|[A-Za-z]|x{0,3}(?:ix|iv|v?i{0,3})|\(\w{1,4}\)")
 # Lines that begin a bullet or a numbered item ("- That responsibility …" and "- HTT" in the
-# 2010 report, "  • Trafficking for …" in the SCD9 report and the blog, "3. The transition …").
+# January 2010 report, "  • Trafficking for …" in the December 2010 report and the blog,
+# "3. The transition …").
 _BULLET = re.compile(r"[ \t\u00a0]*[-•●▪◦*·–][ \t\u00a0]")
 _ITEM = re.compile(r"[ \t\u00a0]*(?:\d{1,3}[.)]|[a-z][.)]|\(\w{1,4}\))[ \t\u00a0]")
 _INDENT = " \t\u00a0-•●▪◦*·–"  # what may stand before a list label on its line
@@ -93,7 +95,7 @@ def _ends_sentence(text: str, m: re.Match[str], start: int, end: int) -> bool:
     while line_start > start and text[line_start - 1] in _INDENT:
         line_start -= 1
     if word and _LIST_LABEL.fullmatch(word) and (line_start == start or text[line_start - 1] == "\n"):
-        return False  # "1. The responsibility …", "B. Supporting information", "13. [Back]"
+        return False  # "1. The responsibility …", "B. Supporting information", "13. Ibid."
     if re.fullmatch(r"[A-Z]|(?:[A-Za-z]\.)+[A-Za-z]", word) and not after.islower():
         # Initials and dotted acronyms ("J. Smith", "the U.K. Government") continue the
         # sentence unless a word that usually opens one follows ("… in the U.K. The team").
@@ -189,7 +191,8 @@ def sentences(document: Document) -> list[Span]:
 def embedding_text(document: Document, paragraph: Paragraph, start: int, end: int, context: str = "") -> str:
     """What the encoder sees for a passage: "title | section | context", a newline, the verbatim text.
 
-    The header only helps retrieval (a paragraph that says "the unit" gains "SCD9 …");
+    The header only helps retrieval (a paragraph that says "the unit" gains the unit's name
+    from the title);
     quotes and passages returned to users are always `document.text[start:end]`. `context` is
     the paragraph's entry in `paragraph_contexts(document)`.
     """
@@ -198,13 +201,15 @@ def embedding_text(document: Document, paragraph: Paragraph, start: int, end: in
     return f"{header}\n{document.text[start:end]}" if header else document.text[start:end]
 
 
-def paragraph_contexts(document: Document, footnote_words: int = 6, lead_in_chars: int = 300) -> dict[str, str]:
+def paragraph_contexts(
+    document: Document, marker: re.Pattern[str] = Footnotes.marker, footnote_words: int = 6, lead_in_chars: int = 300
+) -> dict[str, str]:
     """Words from elsewhere that each paragraph is read with, by anchor (only those that have any).
 
-    A footnote is read with the few words its marker "[N]" follows in the body: footnote 21 of the
-    December 2010 report ("The operational name given to …") never names Operation Caiman, but
-    "under Operation Caiman [21]" does; only a few words, so that a short footnote does not pass
-    for the whole sentence. A paragraph right after a lead-in ending in a colon is read with that
+    A footnote is read with the few words its marker (`marker`, the profile's `footnotes.marker`,
+    group 1 the number) follows in the body: footnote 21 of the December 2010 report defines a
+    name it never prints, but the words before its marker "[21]" hold it; only a few words, so
+    that a short footnote does not pass for the whole sentence. A paragraph right after a lead-in ending in a colon is read with that
     sentence: "Commenting in the Guardian, Georgina Perry, … said:" is its own paragraph, and the
     words she said, in the next one, never name her.
     """
@@ -222,13 +227,13 @@ def paragraph_contexts(document: Document, footnote_words: int = 6, lead_in_char
                 text[before.start : before.end].rstrip().endswith(":"):
             last = split_sentences(text, before.start, before.end)[-1]
             contexts[paragraph.anchor] = text[last[0] : last[1]].strip()[-lead_in_chars:]
-        markers = list(_MARKER.finditer(text, paragraph.start, paragraph.end))
+        markers = list(marker.finditer(text, paragraph.start, paragraph.end))
         if markers:
             sentences = split_sentences(text, paragraph.start, paragraph.end)
-            for marker in markers:
-                s = next((s for s, e in sentences if s <= marker.start() < e), paragraph.start)
-                words = re.sub(r"\[\w+\]", " ", text[s : marker.start()]).split()
-                marked.setdefault(marker.group(1), " ".join(words[-footnote_words:]))
+            for found in markers:
+                s = next((s for s, e in sentences if s <= found.start() < e), paragraph.start)
+                words = marker.sub(" ", text[s : found.start()]).split()
+                marked.setdefault(str(int(found.group(1))), " ".join(words[-footnote_words:]))
         before = paragraph
     return contexts
 

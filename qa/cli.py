@@ -49,7 +49,7 @@ def main() -> None:
 @corpus_option
 @click.option("--json", "as_json", is_flag=True, help="Print the GET /api/documents payload.")
 def documents(corpus: Path | None, as_json: bool) -> None:
-    """List the documents: id, date, paragraphs, title. Exit 1 if any file failed to load."""
+    """List the documents: id, date, paragraphs, lines the profile dropped, title. Exit 1 if any file failed to load."""
     from .documents import load_corpus
     from .results import DocumentSummary
 
@@ -62,7 +62,7 @@ def documents(corpus: Path | None, as_json: bool) -> None:
         _emit_json([DocumentSummary.of(d) for d in load.documents])
     else:
         for d in load.documents:
-            click.echo(f"{d.doc_id:45}  {d.date:10}  {len(d.paragraphs):4} ¶  {d.title}")
+            click.echo(f"{d.doc_id:45}  {d.date:10}  {len(d.paragraphs):4} ¶  {len(d.dropped):3} dropped  {d.title}")
     if load.errors:
         sys.exit(1)
 
@@ -72,7 +72,7 @@ def documents(corpus: Path | None, as_json: bool) -> None:
 @corpus_option
 @click.option("--json", "as_json", is_flag=True, help="Print the GET /api/documents/{doc_id} payload.")
 def show(doc_id: str, corpus: Path | None, as_json: bool) -> None:
-    """Show one document's paragraphs: anchor, label, section, page and first words."""
+    """Show one document's paragraphs (anchor, label, section, page, first words), then the lines its profile dropped."""
     from .documents import load_corpus
     from .results import DocumentDetail
 
@@ -93,6 +93,12 @@ def show(doc_id: str, corpus: Path | None, as_json: bool) -> None:
         page = f"p.{p.page}" if p.page is not None else ""
         section = p.section.rsplit(" › ", 1)[-1]
         click.echo(f"{p.anchor:7} {p.label:6} {page:5} {section[:40]:40}  {words}")
+    if document.dropped:
+        source = load.profile.source or "the default profile"
+        click.echo(f"\ndropped by {source}:")
+        for d in document.dropped:
+            words = " ".join(document.text[d.start : d.end].split()[:10])
+            click.echo(f"{d.start:>7}-{d.end:<7} {d.rule:28}  {words}")
 
 
 index_option = click.option("--index", type=click.Path(path_type=Path), default=None,

@@ -61,7 +61,7 @@ def read_questions(path: Path) -> list[EvalQuestion]:
             continue
         try:
             raw = json.loads(line)
-            questions.append((_squad_question if "doc" in raw else _project_question)(raw, number))
+            questions.append((_project_question if "expect" in raw else _squad_question)(raw, number))
         except (ValueError, KeyError, TypeError) as exc:
             raise QAError(f"{path}:{number}: not an eval question ({exc})") from exc
     return questions

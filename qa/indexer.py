@@ -23,7 +23,10 @@ class Refresh:
     load: CorpusLoad
     rebuilt: bool
     reason: str
-    profile: Profile = Profile.default()
+    @property
+    def profile(self) -> Profile:
+        """The corpus's profile: the index was built with it, and queries must be read with it."""
+        return self.load.profile
 
 
 def refresh_index(
@@ -37,23 +40,30 @@ def refresh_index(
     progress: bool = False,
     on_step: Callable[[str], None] | None = None,
 ) -> Refresh:
-    """Open the index, rebuilding it first if it is missing, damaged, built by another model or stale."""
+    """Open the index, rebuilding it first if it is missing, damaged, built by another model or stale.
+
+    A changed `profile.toml` makes every document stale (parsed anew; embeddings of texts that
+    did not change still come from the cache).
+    """
     say = on_step or (lambda message: None)
+    profile = load_profile(corpus)
     try:
         old = open_index(index_dir, encoder.name)
         reason = ""
     except IndexError_ as exc:
         old, reason = None, str(exc)
+    if old is not None and old.manifest.get("profile") != profile.fingerprint:
+        old, reason = None, f"the corpus profile ({profile.source or 'the default'}) changed since the index was built"
     previous = {d.path: d for d in old.documents} if old else {}
-    load = load_corpus(corpus, reuse=previous)
+    load = load_corpus(corpus, reuse=previous, profile=profile)
     changed = load.parsed
     removed = set(previous) - {d.path for d in load.documents}
     if old is not None and not changed and not removed and not force:
-        return Refresh(old, load, False, "up to date", load_profile(corpus))
+        return Refresh(old, load, False, "up to date")
     if old is not None:
         parts = [f"{len(changed)} changed or new"] + ([f"{len(removed)} removed"] if removed else [])
         reason = "corpus changed: " + ", ".join(parts) if (changed or removed) else "rebuild forced"
     say(f"building the index ({reason})")
     build_index(load.documents, encoder, index_dir, approximate_above=approximate_above, quantize=quantize,
-                progress=progress, on_step=say)
-    return Refresh(open_index(index_dir, encoder.name), load, True, reason, load_profile(corpus))
+                progress=progress, on_step=say, profile=profile)
+    return Refresh(open_index(index_dir, encoder.name), load, True, reason)

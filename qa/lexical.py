@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
+
+from .profile import Variant
 
 __all__ = ["tokenize", "tokens"]
 
@@ -26,9 +29,12 @@ def _stopwords() -> list[str]:
     return sorted(set(STOPWORDS_EN_PLUS) | set(_QUESTION_WORDS))
 
 
-def tokenize(texts: list[str], variants: tuple = ()) -> list[list[str]]:
-    """One token list per text, as BM25 indexes and queries them; `variants` (the profile's) are
-    spellings made one first ("SCD 9" as "SCD9")."""
+def tokenize(texts: list[str], variants: Sequence[Variant] = ()) -> list[list[str]]:
+    """One token list per text, as BM25 indexes and queries them.
+
+    `variants` (the profile's `vocabulary.variants`) rewrite spellings to one form first; the
+    index and the queries must be tokenized with the same ones.
+    """
     import bm25s
 
     for variant in variants:
@@ -37,5 +43,5 @@ def tokenize(texts: list[str], variants: tuple = ()) -> list[list[str]]:
                           show_progress=False)
 
 
-def tokens(text: str) -> list[str]:
-    return tokenize([text])[0]
+def tokens(text: str, variants: Sequence[Variant] = ()) -> list[str]:
+    return tokenize([text], variants)[0]

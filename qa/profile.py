@@ -103,7 +103,7 @@ def load_profile(corpus: Path) -> Profile:
         return Profile.default()
     name = str(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except OSError as exc:
         raise ProfileError(name, "", f"cannot read ({exc.strerror})") from exc
     except UnicodeDecodeError as exc:

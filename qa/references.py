@@ -22,13 +22,14 @@ _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "augu
            "november", "december")
 _MONTH_YEAR = re.compile(rf"\b({'|'.join(_MONTHS)})\s+((?:19|20)\d\d)\b", re.I)
 _YEAR_REPORT = re.compile(r"\b((?:19|20)\d\d)\s+(?:report|document|paper|blog|post|summary)\b", re.I)
-_PARA = r"(?:paragraph|para\.?|¶)\s*(\d{1,4})\b"
+# "paragraph 16", "para 4.2" (decimal numbering, as minutes and standards print it), "¶7".
+_PARA = r"(?:paragraph|para\.?|¶)\s*(\d{1,4}(?:\.\d{1,3})?)\b"
 _SECTION_FIRST = re.compile(rf"(?:\bsection\s+|§\s*)([A-Z])\b,?\s*{_PARA}", re.I)
 _PARA_FIRST = re.compile(rf"{_PARA}\s+(?:of|in)\s+section\s+([A-Z])\b", re.I)
 _PARA_ALONE = re.compile(rf"(?<![\w§]){_PARA}", re.I)
 _FOOTNOTE = re.compile(r"\b(?:footnote|fn\.?)\s*(\d{1,4})\b", re.I)
 # Any such reference, to leave out where its number is not a fact ("paragraph 16", "section C, para 7").
-REFERENCE = re.compile(r"(?:\bsection\s+[A-Z]\s*,?\s*)?(?:\bparagraphs?|\bparas?\.?|¶|\bfootnotes?|\bfn\.?)\s*\d+", re.I)
+REFERENCE = re.compile(r"(?:\bsection\s+[A-Z]\s*,?\s*)?(?:\bparagraphs?|\bparas?\.?|¶|\bfootnotes?|\bfn\.?)\s*\d+(?:\.\d+)?", re.I)
 _ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
 _COMMENT_NUMBER = re.compile(rf"\bcomment\s+(?:no\.?\s*)?(\d{{1,4}})\b|\b({'|'.join(_ORDINALS)})\s+comment(?:er)?\b", re.I)
 _COMMENT_WORDS = re.compile(r"\b(?:comments?|commenter|commented|reader|letter|wrote|write|writes|post(?:ed)?)\b", re.I)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .types import Document, Paragraph
+from .types import Document, Dropped, Paragraph
 
 __all__ = ["Cited", "SearchResult", "AskResult", "DocumentSummary", "ParagraphEntry", "DocumentDetail",
            "ParagraphDetail", "IndexInfo", "Health"]
@@ -149,12 +149,14 @@ class DocumentDetail:
     text: str
     """The canonical text every offset refers to."""
     paragraphs: tuple[ParagraphEntry, ...]
+    dropped: tuple[Dropped, ...]
+    """Spans of the text left out of the paragraphs (page furniture), each with the profile rule that dropped it."""
 
     @classmethod
     def of(cls, document: Document) -> "DocumentDetail":
         return cls(document.doc_id, document.title, document.date, document.origin, document.source,
                    document.path, document.sha256, document.text,
-                   tuple(ParagraphEntry.of(p) for p in document.paragraphs))
+                   tuple(ParagraphEntry.of(p) for p in document.paragraphs), document.dropped)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,9 @@
 Everything is JSON, .npy or FAISS's own format: no pickle. The manifest holds the sha256 of
 every file; loading checks them, the format version, the pipeline fingerprint (a hash of the
 parsing and chunking code) and the model, and refuses a mismatch
-with IndexIncompatible rather than answer from a damaged or foreign index.
+with IndexIncompatible rather than answer from a damaged or foreign index. It also records the
+fingerprint of the corpus profile the documents were parsed and tokenized with (`profile`),
+which the indexer checks against the corpus's profile of now.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ import numpy as np
 from . import chunking
 from .embedding import Encoder
 from .errors import IndexIncompatible, IndexMissing
-from .types import Document, Paragraph, Span
+from .profile import Profile
+from .types import Document, Dropped, Paragraph, Span
 
 __all__ = ["FORMAT_VERSION", "APPROXIMATE_ABOVE", "StoredIndex", "build_index", "open_index", "pipeline_fingerprint",
            "read_manifest"]
@@ -39,7 +42,7 @@ __all__ = ["FORMAT_VERSION", "APPROXIMATE_ABOVE", "StoredIndex", "build_index", 
 # `pipeline_fingerprint` sees them.
 FORMAT_VERSION = 6
 # The code whose output an index stores (parsed documents, spans, embedded texts, BM25 tokens).
-_PIPELINE_SOURCES = ("documents", "chunking.py", "lexical.py", "embedding.py", "types.py", "store.py")
+_PIPELINE_SOURCES = ("documents", "chunking.py", "lexical.py", "embedding.py", "types.py", "store.py", "profile.py")
 # Above this many passages a flat (exact) scan costs more than the 15 ms search budget on two
 # cores (384-d inner products: about 1 ms per 10,000 vectors measured here), so HNSW takes over.
 APPROXIMATE_ABOVE = 100_000
@@ -130,23 +133,27 @@ def build_index(
     quantize: bool = False,
     progress: bool = False,
     on_step: Callable[[str], None] | None = None,
+    profile: Profile | None = None,
 ) -> dict[str, Any]:
     """Write a new generation for `documents` and switch it in; returns its manifest.
 
-    Texts whose embeddings are cached (same texts, same model) are not sent to the encoder.
+    `profile` is the one the documents were parsed with (default: the neutral one): its footnote
+    marker shapes the embedded texts, its spelling variants the BM25 tokens, and its fingerprint
+    is recorded. Texts whose embeddings are cached (same texts, same model) are not sent to the encoder.
     """
     say = on_step or (lambda message: None)
+    profile = profile if profile is not None else Profile.default()
     index_dir.mkdir(parents=True, exist_ok=True)
     generation = index_dir / f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
     staging = index_dir / f".{generation.name}.partial"
     staging.mkdir()
     try:
         passages, passage_texts, sentences, passage_vectors, sentence_vectors, used_keys = _embed(
-            documents, encoder, index_dir, progress, say
+            documents, encoder, index_dir, progress, say, profile
         )
         say(f"writing {len(passages)} passages and {len(sentences)} sentences")
         kind = _write_vectors(staging, passage_vectors, sentence_vectors, encoder.dimension, approximate_above, quantize)
-        _write_bm25(staging, passage_texts)
+        _write_bm25(staging, passage_texts, profile)
         _write_json(staging / "passages.json", [list(asdict(p).values()) for p in passages])
         _write_json(staging / "sentences.json", [list(asdict(s).values()) for s in sentences])
         with open(staging / "documents.jsonl", "w", encoding="utf-8") as out:
@@ -155,6 +162,7 @@ def build_index(
         manifest = {
             "format_version": FORMAT_VERSION,
             "pipeline": pipeline_fingerprint(),
+            "profile": profile.fingerprint,
             "model": encoder.name,
             "dimension": encoder.dimension,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -174,7 +182,7 @@ def build_index(
     return manifest
 
 
-def _embed(documents, encoder: Encoder, index_dir: Path, progress: bool, say):
+def _embed(documents, encoder: Encoder, index_dir: Path, progress: bool, say, profile: Profile):
     cache = index_dir / "cache" / _slug(encoder.name)
     cache.mkdir(parents=True, exist_ok=True)
     passages: list[Span] = []
@@ -186,7 +194,7 @@ def _embed(documents, encoder: Encoder, index_dir: Path, progress: bool, say):
         by_anchor = {p.anchor: p for p in document.paragraphs}
         doc_passages = chunking.passages(document)
         doc_sentences = chunking.sentences(document)
-        contexts = chunking.paragraph_contexts(document)
+        contexts = chunking.paragraph_contexts(document, profile.footnotes.marker)
         texts = [chunking.embedding_text(document, by_anchor[p.anchor], p.start, p.end, contexts.get(p.anchor, ""))
                  for p in doc_passages]
         texts += [document.text[s.start : s.end] for s in doc_sentences]
@@ -243,8 +251,8 @@ def _write_vectors(staging: Path, passage_vectors, sentence_vectors, dimension: 
     return kind
 
 
-def _write_bm25(staging: Path, passage_texts: list[str]) -> None:
-    """BM25 over the same texts the encoder saw (title, section, passage)."""
+def _write_bm25(staging: Path, passage_texts: list[str], profile: Profile) -> None:
+    """BM25 over the same texts the encoder saw (title, section, passage), with the profile's variants."""
     import bm25s
 
     if not passage_texts:
@@ -252,13 +260,14 @@ def _write_bm25(staging: Path, passage_texts: list[str]) -> None:
     from .lexical import tokenize
 
     retriever = bm25s.BM25()
-    retriever.index(tokenize(passage_texts), show_progress=False)
+    retriever.index(tokenize(passage_texts, profile.vocabulary.variants), show_progress=False)
     retriever.save(str(staging / "bm25"), show_progress=False)
 
 
 def _document_from_json(raw: dict[str, Any]) -> Document:
     raw["paragraphs"] = tuple(Paragraph(**p) for p in raw["paragraphs"])
     raw["warnings"] = tuple(raw.get("warnings", ()))
+    raw["dropped"] = tuple(Dropped(**d) for d in raw.get("dropped", ()))
     return Document(**raw)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Paragraph", "Document", "Span", "Quote"]
+__all__ = ["Paragraph", "Dropped", "Document", "Span", "Quote"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,16 @@ class Paragraph:
 
 
 @dataclass(frozen=True)
+class Dropped:
+    """A span of the canonical text left out of the paragraphs, and the profile rule that did it
+    (e.g. "furniture.header[1]"): nothing is dropped silently."""
+
+    start: int
+    end: int
+    rule: str
+
+
+@dataclass(frozen=True)
 class Document:
     """A parsed file: its canonical text, catalog facts and paragraphs in reading order."""
 
@@ -39,6 +49,7 @@ class Document:
     sha256: str
     paragraphs: tuple[Paragraph, ...]
     warnings: tuple[str, ...] = ()
+    dropped: tuple[Dropped, ...] = ()
 
     def paragraph_text(self, paragraph: Paragraph) -> str:
         return self.text[paragraph.start : paragraph.end]

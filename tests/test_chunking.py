@@ -410,9 +410,11 @@ def test_a_footnote_is_embedded_with_the_words_its_marker_follows():
 
     from qa.chunking import embedding_text, paragraph_contexts
     from qa.documents import load_document
+    from qa.profile import load_profile
 
-    document = load_document(Path(__file__).resolve().parent.parent / "corpus" / "2010-12-09-scd9-first-six-months.txt")
-    contexts = paragraph_contexts(document)
+    corpus = Path(__file__).resolve().parent.parent / "corpus"
+    document = load_document(corpus / "2010-12-09-scd9-first-six-months.txt")
+    contexts = paragraph_contexts(document, load_profile(corpus).footnotes.marker)
     fn21 = document.paragraph("fn21")
     assert contexts["fn21"] == "from the AEIU under Operation Caiman"
     assert "Operation Caiman" in embedding_text(document, fn21, fn21.start, fn21.end, contexts["fn21"]).splitlines()[0]

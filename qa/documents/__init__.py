@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import CorpusError, DocumentError
+from ..profile import PROFILE_NAME, Profile, load_profile
 from ..types import Document
 from .catalog import CATALOG_NAME, CatalogEntry, infer_entry, read_catalog
 from .structure import paragraphs_from_blocks
@@ -27,25 +28,31 @@ class CorpusLoad:
     errors: tuple[DocumentError, ...]
     warnings: tuple[str, ...] = ()
     parsed: tuple[str, ...] = ()  # the files parsed anew (the others were reused)
+    profile: Profile = Profile()  # the profile the documents were parsed with
 
 
 def corpus_files(corpus: Path) -> list[Path]:
-    """Every file of the corpus but the catalog and hidden files, in name order."""
+    """Every file of the corpus but the catalog, the profile and hidden files, in name order."""
     if not corpus.is_dir():
         raise CorpusError(f"{corpus}: no such corpus folder")
     return sorted(
         p for p in corpus.rglob("*")
-        if p.is_file() and p.name != CATALOG_NAME and not any(part.startswith(".") for part in p.relative_to(corpus).parts)
+        if p.is_file() and p.name not in (CATALOG_NAME, PROFILE_NAME) and not any(part.startswith(".") for part in p.relative_to(corpus).parts)
     )
 
 
 def doc_id_for(path: Path) -> str:
-    """A URL-safe id from the file name: "2010-12-09-scd9-first-six-months"."""
+    """A URL-safe id from the file name: "2010-12-09-first-six-months"."""
     return re.sub(r"[^A-Za-z0-9._-]+", "-", path.stem).strip("-") or "document"
 
 
-def load_document(path: Path, entry: CatalogEntry | None = None, doc_id: str | None = None) -> Document:
-    """Parse one file; raises DocumentError naming the file and the reason."""
+def load_document(
+    path: Path, entry: CatalogEntry | None = None, doc_id: str | None = None, profile: Profile | None = None
+) -> Document:
+    """Parse one file; raises DocumentError naming the file and the reason.
+
+    Without `profile`, the one kept in the file's folder (`profile.toml`, else the default) applies.
+    """
     name = str(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
@@ -70,7 +77,9 @@ def load_document(path: Path, entry: CatalogEntry | None = None, doc_id: str | N
         text, warnings = decode(name, raw)
         blocks = read_text(text, markdown=suffix == ".md")
     entry = entry or infer_entry(path, text)
-    paragraphs = paragraphs_from_blocks(text, blocks, entry.title)
+    structure = paragraphs_from_blocks(text, blocks, profile if profile is not None else load_profile(path.parent),
+                                       entry.title)
+    paragraphs = structure.paragraphs
     if not any(p.end > p.start for p in paragraphs):
         raise DocumentError(name, "no paragraphs of text found")
     return Document(
@@ -84,16 +93,20 @@ def load_document(path: Path, entry: CatalogEntry | None = None, doc_id: str | N
         sha256=hashlib.sha256(raw).hexdigest(),
         paragraphs=paragraphs,
         warnings=tuple(warnings),
+        dropped=structure.dropped,
     )
 
 
-def load_corpus(corpus: Path, reuse: Mapping[str, Document] | None = None) -> CorpusLoad:
+def load_corpus(corpus: Path, reuse: Mapping[str, Document] | None = None, profile: Profile | None = None) -> CorpusLoad:
     """Load every file under `corpus`; a file that fails is reported and the others still load.
 
-    `reuse` maps file names to documents parsed before (from an index): a file whose bytes and
-    catalog facts are unchanged is taken from there instead of being parsed again.
+    `profile` defaults to the corpus's own (`load_profile(corpus)`; a bad one raises ProfileError).
+    `reuse` maps file names to documents parsed before (from an index, under the same profile):
+    a file whose bytes and catalog facts are unchanged is taken from there instead of being
+    parsed again.
     """
     catalog = read_catalog(corpus)
+    profile = profile if profile is not None else load_profile(corpus)
     reuse = reuse or {}
     documents, errors, warnings, parsed = [], [], [], []
     seen: set[str] = set()
@@ -107,7 +120,7 @@ def load_corpus(corpus: Path, reuse: Mapping[str, Document] | None = None) -> Co
             document = known
         else:
             try:
-                document = load_document(path, entry, doc_id)
+                document = load_document(path, entry, doc_id, profile)
             except DocumentError as exc:
                 errors.append(exc)
                 continue
@@ -115,7 +128,7 @@ def load_corpus(corpus: Path, reuse: Mapping[str, Document] | None = None) -> Co
             warnings.extend(document.warnings)
         seen.add(doc_id)
         documents.append(document)
-    return CorpusLoad(tuple(documents), tuple(errors), tuple(warnings), tuple(parsed))
+    return CorpusLoad(tuple(documents), tuple(errors), tuple(warnings), tuple(parsed), profile)
 
 
 def _unchanged(path: Path, entry: CatalogEntry | None, known: Document) -> bool:

@@ -21,7 +21,7 @@ class CatalogEntry:
     title: str
     date: str  # ISO 8601: "2010-12-09", or "2012-03" where only the month is known
     origin: str = ""
-    source: str = ""  # how a citation names the document's origin: "MPA Report 9, 9 December 2010"
+    source: str = ""  # how a citation names the document's origin: "Report 9, 9 December 2010"
 
 
 def read_catalog(corpus: Path) -> dict[str, CatalogEntry]:
@@ -67,7 +67,7 @@ def infer_entry(path: Path, text: str) -> CatalogEntry:
     title = ""
     report = _REPORT_LINE.search(text)
     if report:
-        # MPA pages print the title on the line just above "Report: N".
+        # Pages with a "Report: N" metadata block print the title on the line just above it.
         before = text[: report.start()].rstrip().rsplit("\n", 1)[-1].strip()
         title = before
     if not title:

@@ -1,10 +1,11 @@
 """From blocks to citable paragraphs: numbering, sections, footnotes, bullets, comments.
 
-The rules follow what the archive prints (see ../shared/archive/README.md):
-MPA reports number their paragraphs "16." under lettered sections ("B. Supporting
-information") and sub-headings, sometimes restarting at 1 in a later section, and end with
-footnotes "4. … [Back]"; the London Assembly summary numbers nothing and uses ALL-CAPS
-sub-headings; the blog post ends with numbered reader comments ("1. Ross permalink").
+The conventions are those documents commonly print: paragraphs numbered "16." (sometimes
+restarting at 1 in a later lettered section, "B. Supporting information"), sub-headings
+(some in ALL CAPS), bullets that belong to the paragraph introducing them, footnotes at the
+end, numbered reader comments. What one collection prints differently (page furniture, how
+a footnote or a comment's author line looks, lead-in lines) comes from its `Profile`; every
+block the profile drops is recorded as a `Dropped` with the rule that matched.
 """
 
 from __future__ import annotations
@@ -13,45 +14,35 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ..types import Paragraph
+from ..profile import Profile
+from ..types import Dropped, Paragraph
 from .blocks import Block
 
-__all__ = ["paragraphs_from_blocks"]
-
-# Lines that are the page, not the document. Matched against a whole block.
-_FURNITURE = re.compile(
-    r"""^(?:
-        You\ are\ in:|Contents|Skip\ to\ content|Feedback|Supporting\ material
-      | Warning:\ This\ is\ archived\ material.*
-      | See\ the\ MOPC\ website.*
-      | Send\ an\ e-mail\ linking\ to\ this\ page
-      | (?:Report|Date|By):\ .*                       # the MPA reports' metadata block
-      | (?:MPA\ general|Media\ enquiries):\ .*
-      | For\ (?:more\ )?information\ contact:
-      | None
-      | by\ .*\bon\ \w+\ \d{1,2},\ \d{4}               # blog byline "by on March 20, 2012"
-      | Leave\ a\ Reply.*|Fill\ in\ your\ details.*|You\ are\ commenting\ using.*
-      | Connecting\ to\ %s|%d\ bloggers\ like\ this:?
-      | (?:Google|Twitter|Facebook)\ (?:photo|picture)
-    )$""",
-    re.VERBOSE | re.IGNORECASE,
-)
-# After these, nothing on the page is the document's own words (reply forms, trackbacks).
-_END_OF_CONTENT = re.compile(r"^(?:Trackbacks\s*&\s*Pingbacks|Leave a Reply.*)$", re.IGNORECASE)
+__all__ = ["Structure", "paragraphs_from_blocks"]
 
 _LETTERED = re.compile(r"^([A-Z])\.\s+(\S.{0,80})$")
 _NUMBERED = re.compile(r"^(\d{1,3})(\.|\s)\s*(?=\S)")
-_FOOTNOTE = re.compile(r"^(\d{1,3})\.\s*(.*?)\s*\[Back\]$", re.DOTALL)
+# Two-level numbering, as minutes and standards print it: "4.2 The committee agreed …".
+_DECIMAL = re.compile(r"^(\d{1,3})\.(\d{1,3})\.?\s+(?=\S)")
 _BULLET = re.compile(r"^(?:[-•*▪◦‣●]|–(?=\s))\s+")
-_COMMENT = re.compile(r"^(\d{1,3})\.\s+(?:(.{1,60}?)\s+permalink$)?")
-# "That Members" / "That the MPA notes …": MPA recommendations open this way; a lead-in, not a heading.
-_LEAD_IN = re.compile(r"^That\b")
+# A numbered comment printed without an author line: "2. Great to see …" (the text follows the number).
+_NUMBERED_COMMENT = re.compile(r"^(\d{1,3})\.\s+")
 _SENTENCE_END = re.compile(r"[.!?;:,]$")
+# Note markers after a line's last full stop ("… away from the food.[^2]", "… as above. [4]").
+_TRAILING_NOTE = re.compile(r"(?:\s*\[\^?\w{1,12}\])+$")
+
+
+@dataclass(frozen=True)
+class Structure:
+    """A document's paragraphs in reading order and the spans its profile left out."""
+
+    paragraphs: tuple[Paragraph, ...]
+    dropped: tuple[Dropped, ...]
 
 
 @dataclass
 class _Draft:
-    kind: str  # "numbered", "footnote", "text", "comment"
+    kind: str  # "numbered", "decimal", "footnote", "text", "comment"
     start: int
     end: int
     section: str
@@ -59,6 +50,7 @@ class _Draft:
     number: int | None = None
     letter: str | None = None
     run: int | None = None
+    sub: int | None = None  # the second number of a decimal label ("4.2")
     comment: int | None = None
     author: str | None = None
 
@@ -69,6 +61,7 @@ class _State:
     minor: str = ""
     letter: str | None = None
     last_number: int = 0
+    last_decimal: tuple[int, int] = (0, 0)
     run: int = 0
     last_footnote: int = 0
     in_comments: bool = False
@@ -82,53 +75,99 @@ class _State:
         return " › ".join(part for part in (self.major, self.minor) if part)
 
 
-def paragraphs_from_blocks(text: str, blocks: list[Block], title: str = "") -> tuple[Paragraph, ...]:
-    """Group `blocks` of `text` into paragraphs with labels, anchors, sections and references."""
+def paragraphs_from_blocks(text: str, blocks: list[Block], profile: Profile, title: str = "") -> Structure:
+    """Group `blocks` of `text` into paragraphs with labels, anchors, sections and references.
+
+    `profile.furniture.header` applies only in the document's head: before its first paragraph
+    after the printed title (web pages often put a summary above the title and the metadata
+    block below it), or before its first paragraph where the title is not printed.
+    """
+    furniture = profile.furniture
     state = _State()
+    dropped: list[Dropped] = []
+    title_at = _printed_title(text, blocks, title)
+    in_head = True
     previous_page = None
-    for block in blocks:
+    for i, block in enumerate(blocks):
         line = text[block.start : block.end]
-        if _END_OF_CONTENT.match(line):
+        rule = _rule(furniture.end_of_content, "furniture.end_of_content", line)
+        if rule:
+            dropped.append(Dropped(block.start, blocks[-1].end, rule))
             break
-        if _FURNITURE.match(line) or _is_bare_lead_in(line):
+        rule = (_rule(furniture.lines, "furniture.lines", line)
+                or (in_head and _rule(furniture.header, "furniture.header", line))
+                or _rule(furniture.lead_ins, "furniture.lead_ins", line))
+        if rule:
+            dropped.append(Dropped(block.start, block.end, rule))
             continue
+        drafts = len(state.drafts)
         if block.page != previous_page and previous_page is not None and _continues_across_page(state, text, block, line):
             state.drafts[-1].end = block.end
         else:
-            _take(state, text, block, line, title)
+            _take(state, text, block, line, title, profile)
+        if in_head and i > title_at and len(state.drafts) > drafts:
+            in_head = False
         previous_page = block.page
-    return _finish(state.drafts)
+    return Structure(_finish(state.drafts), tuple(dropped))
+
+
+def _rule(patterns: tuple[re.Pattern[str], ...], key: str, line: str) -> str:
+    """The name of the first pattern that matches the whole `line` ("furniture.lines[3]"), or ""."""
+    for i, pattern in enumerate(patterns):
+        if pattern.fullmatch(line):
+            return f"{key}[{i}]"
+    return ""
+
+
+def _printed_title(text: str, blocks: list[Block], title: str) -> int:
+    """The index of the block that prints the document's title, or -1."""
+    wanted = title.strip().casefold()
+    if wanted:
+        for i, block in enumerate(blocks):
+            if text[block.start : block.end].strip().casefold() == wanted:
+                return i
+    return -1
 
 
 def _continues_across_page(state: _State, text: str, block: Block, line: str) -> bool:
     """A PDF paragraph cut by a page break: the text on the new page finishes the last paragraph."""
     if not state.drafts or state.heading_since_paragraph or block.kind not in ("line", "text"):
         return False
-    if _NUMBERED.match(line) or _BULLET.match(line) or _LETTERED.match(line):
+    if _NUMBERED.match(line) or _DECIMAL.match(line) or _BULLET.match(line) or _LETTERED.match(line):
         return False
     last = text[state.drafts[-1].start : state.drafts[-1].end].rstrip()
     return line[0].islower() or not re.search(r"[.!?:;][\"'”’)\]]*$", last)
 
 
-def _take(state: _State, text: str, block: Block, line: str, title: str) -> None:
+def _take(state: _State, text: str, block: Block, line: str, title: str, profile: Profile) -> None:
     if block.kind == "heading" or (block.kind == "line" and _LETTERED.match(line) and not _SENTENCE_END.search(line)):
         _heading(state, line, title)
         return
     if block.kind == "bullet" or _BULLET.match(line):
         _bullet(state, block)
         return
-    footnote = _FOOTNOTE.match(line)
+    footnote = profile.footnotes.line.fullmatch(line)
     if footnote and int(footnote.group(1)) == state.last_footnote + 1:
         state.last_footnote += 1
+        # A footnote printed empty keeps its place, with no text, where its text would start.
         start = block.start + footnote.start(2)
         end = block.start + footnote.end(2)
-        if start == end:  # "13. [Back]": a footnote printed empty keeps its place, with no text
-            start = end = block.start + footnote.end(1) + 1
         state.drafts.append(_Draft("footnote", start, end, "Footnotes", block.page, number=state.last_footnote))
         return
-    if state.in_comments or (block.indent > 0 and _COMMENT.match(line) and "permalink" in line):
-        if _comment(state, block, line):
+    author_line = profile.comments.author_line
+    if author_line is not None and (state.in_comments or (block.indent > 0 and author_line.fullmatch(line))):
+        if _comment(state, block, line, author_line):
             return
+    decimal = _DECIMAL.match(line)
+    if decimal and block.kind == "line" and _looks_like_heading(line):  # "2.1 Background" heads a section
+        _heading(state, line, title)
+        return
+    if decimal and _continues_decimal(state, int(decimal.group(1)), int(decimal.group(2))):
+        state.last_decimal = (int(decimal.group(1)), int(decimal.group(2)))
+        state.drafts.append(_Draft("decimal", block.start + decimal.end(), block.end, state.section, block.page,
+                                   number=state.last_decimal[0], sub=state.last_decimal[1]))
+        state.heading_since_paragraph = False
+        return
     number = _NUMBERED.match(line)
     if number and _continues_numbering(state, int(number.group(1)), number.group(2) == "."):
         n = int(number.group(1))
@@ -148,17 +187,19 @@ def _take(state: _State, text: str, block: Block, line: str, title: str) -> None
     state.heading_since_paragraph = False
 
 
-def _is_bare_lead_in(line: str) -> bool:
-    # "That" / "That Members" above a numbered recommendation say nothing on their own.
-    return bool(_LEAD_IN.match(line)) and len(line.split()) <= 2 and not _SENTENCE_END.search(line)
-
-
 def _continues_numbering(state: _State, n: int, with_stop: bool) -> bool:
-    # "10 Management Board accepted …" (no full stop) occurs in the 28 January 2010 report,
-    # so a bare number counts only when it is exactly the next one; "1." may start a new run.
+    # "10 Management Board accepted …" (a number without its full stop) does occur, so a bare
+    # number counts only when it is exactly the next one; "1." may start a new run.
     if n == state.last_number + 1:
         return True
     return with_stop and (n == 1 or n == state.last_number + 2)
+
+
+def _continues_decimal(state: _State, major: int, minor: int) -> bool:
+    # The next sub-item of the same item, or the first of a later one: a line that merely opens
+    # with a decimal ("2.5 million people …") seldom fits the sequence.
+    last_major, last_minor = state.last_decimal
+    return (major == last_major and minor == last_minor + 1) or (major > last_major and minor == 1)
 
 
 def _looks_like_heading(line: str) -> bool:
@@ -166,9 +207,8 @@ def _looks_like_heading(line: str) -> bool:
     return (
         len(words) <= 14
         and len(line) <= 120
-        and not _SENTENCE_END.search(line)
+        and not _SENTENCE_END.search(_TRAILING_NOTE.sub("", line))
         and ": " not in line
-        and not _LEAD_IN.match(line)
         and (line[0].isupper() or line[0].isdigit())
     )
 
@@ -197,15 +237,20 @@ def _bullet(state: _State, block: Block) -> None:
     state.heading_since_paragraph = False
 
 
-def _comment(state: _State, block: Block, line: str) -> bool:
-    """Reader comments: "1. Ross permalink" opens comment 1; indented lines are its paragraphs."""
-    match = _COMMENT.match(line)
-    if match and block.indent <= 2 and int(match.group(1)) == state.comment + 1:
-        state.in_comments = True
-        state.comment += 1
-        state.author = match.group(2)
-        if match.group(2):  # the author line itself holds no words of the comment
+def _comment(state: _State, block: Block, line: str, author_line: re.Pattern[str]) -> bool:
+    """Reader comments: the profile's author line ("1. Ann wrote") opens comment 1, and so does
+    the next number with the comment's words after it; indented lines are its paragraphs."""
+    if block.indent <= 2:
+        match = author_line.fullmatch(line)
+        if match and int(match.group(1)) == state.comment + 1:
+            state.in_comments = True
+            state.comment += 1
+            state.author = match.group(2)  # the author line itself holds no words of the comment
             return True
+    match = _NUMBERED_COMMENT.match(line)
+    if state.in_comments and match and block.indent <= 2 and int(match.group(1)) == state.comment + 1:
+        state.comment += 1
+        state.author = None
         start = block.start + match.end()
         state.drafts.append(_comment_draft(state, start, block.end, block.page))
         return True
@@ -239,6 +284,9 @@ def _finish(drafts: list[_Draft]) -> tuple[Paragraph, ...]:
                 reference = f"§{d.letter} ¶{d.number}"
             else:
                 reference = f"para {d.number} (list {d.run})"
+        elif d.kind == "decimal":
+            label = f"{d.number}.{d.sub}"
+            anchor, reference = f"n{label}", f"para {label}"
         elif d.kind == "footnote":
             anchor, label, reference = f"fn{d.number}", f"fn {d.number}", f"footnote {d.number}"
         elif d.kind == "comment":

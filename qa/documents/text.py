@@ -9,7 +9,8 @@ from .blocks import Block, line_blocks
 
 __all__ = ["decode", "read_text"]
 
-_MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+")
+# No "^": `match(text, pos)` anchors at `pos`, where "^" would match only at the start of the text.
+_MARKDOWN_HEADING = re.compile(r"(#{1,6})\s+")
 
 
 def decode(path: str, raw: bytes) -> tuple[str, list[str]]:
