@@ -67,7 +67,7 @@ class Answerer:
         for row, p in enumerate(stored.passages):
             self._first_passage.setdefault((p.doc_id, p.anchor), row)
         self._texts = {d.doc_id: d.text for d in stored.documents}
-        # What a footnote annotates ("under Operation Caiman [21]") or the lead-in a paragraph completes.
+        # What a footnote annotates ("under the pilot scheme [21]") or the lead-in a paragraph completes.
         self._context: dict[tuple[str, str], str] = {}
         for d in stored.documents:
             contexts = paragraph_contexts(d, profile.footnotes.marker)
@@ -150,7 +150,7 @@ class Answerer:
                 continue
             dense = np.asarray(self.stored.sentence_vectors[rows]) @ query_vector
             prior = hit.score / top_hit
-            # A footnote on the term asked about ("under Operation Caiman [21]") is its definition.
+            # A footnote on the term asked about ("under the pilot scheme [21]") is its definition.
             annotates = term is not None and self._context[key].lower().endswith(term.lower())
             unmatched = bool(conditions - self._numbers[key])
             for position, row in enumerate(rows):

@@ -27,7 +27,7 @@ _CANDIDATE = re.compile(
 )
 
 # Abbreviations after which a full stop never ends a sentence: titles before a name
-# ("Dr. Smith", "Cmdr. O'Brien", "St. Pancras"; the archive writes most without stops) and
+# ("Dr. Smith", "Capt. O'Brien", "St. Pancras"; many texts write them without stops) and
 # Latin or scholarly short forms ("e.g.", "i.e.", "vs.", "approx.", "cf.").
 _NEVER_END = frozenset(
     "mr mrs ms dr prof rev hon st cmdr supt insp sgt det capt lt col gen sir "
@@ -46,8 +46,7 @@ _OPENERS = frozenset("The This That These Those There It Its They We He She In O
 # A list label at the start of a line: "1. invite the committee …", "  1. Ross wrote",
 # "A. Recommendation", "(ii) …". The full stop after it is not a sentence end.
 _LIST_LABEL = re.compile(r"\d{1,3}|[A-Za-z]|x{0,3}(?:ix|iv|v?i{0,3})|\(\w{1,4}\)")
-# Lines that begin a bullet or a numbered item ("- That responsibility …" and "- HTT" in the
-# January 2010 report, "  • Trafficking for …" in the December 2010 report and the blog,
+# Lines that begin a bullet or a numbered item ("- That the board …", "- HR", "  • Costs for …",
 # "3. The transition …").
 _BULLET = re.compile(r"[ \t\u00a0]*[-•●▪◦*·–][ \t\u00a0]")
 _ITEM = re.compile(r"[ \t\u00a0]*(?:\d{1,3}[.)]|[a-z][.)]|\(\w{1,4}\))[ \t\u00a0]")

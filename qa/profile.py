@@ -23,7 +23,7 @@ from typing import Any
 
 from .errors import ProfileError
 
-__all__ = ["PROFILE_NAME", "Profile", "Furniture", "Footnotes", "Comments", "Vocabulary", "Variant", "load_profile"]
+__all__ = ["PROFILE_NAME", "Profile", "Furniture", "Footnotes", "Comments", "Vocabulary", "Variant", "Chat", "load_profile"]
 
 PROFILE_NAME = "profile.toml"
 
@@ -75,6 +75,13 @@ class Vocabulary:
 
 
 @dataclass(frozen=True)
+class Chat:
+    """What the chat shows a new user of this archive: example questions (a follow-up may come last)."""
+
+    examples: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Profile:
     """Everything particular to one archive; `source` is the file it came from ("" for the default)."""
 
@@ -82,6 +89,8 @@ class Profile:
     footnotes: Footnotes = Footnotes()
     comments: Comments = Comments()
     vocabulary: Vocabulary = Vocabulary()
+    # Not part of the fingerprint: what the chat offers changes nothing in the index.
+    chat: Chat = field(default=Chat(), compare=False)
     source: str = field(default="", compare=False)
 
     @classmethod
@@ -123,8 +132,10 @@ _SCHEMA: dict[str, dict[str, tuple[str, int]]] = {
     "comments": {"author_line": ("line", 2)},
     "vocabulary": {"titles": ("words", 0), "referring_nouns": ("words", 0), "name_prefixes": ("words", 0),
                    "place_nouns": ("words", 0), "variants": ("variants", 0)},
+    "chat": {"examples": ("words", 0)},
 }
-_SECTIONS = {"furniture": Furniture, "footnotes": Footnotes, "comments": Comments, "vocabulary": Vocabulary}
+_SECTIONS = {"furniture": Furniture, "footnotes": Footnotes, "comments": Comments, "vocabulary": Vocabulary,
+             "chat": Chat}
 
 
 def _build(name: str, raw: dict[str, Any]) -> Profile:

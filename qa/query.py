@@ -39,7 +39,7 @@ NumberRole = Literal["condition", "count"]
 class QuestionNumber:
     """A number the question gives. A `condition` ("in 2011", "2013/14", "100 metres") must hold where the
     answer is; a `count` ("the 3 recommendations") says how many things the answer lists and need not
-    be printed beside them. Digits inside a name ("SCD9") and paragraph references are not numbers here."""
+    be printed beside them. Digits inside a name ("A12", "G7") and paragraph references are not numbers here."""
 
     text: str
     role: NumberRole
@@ -90,15 +90,15 @@ _CURRENCY = re.compile(r"[£$€]\s?\d")
 _PERCENT = re.compile(r"\d\s*%|\bper ?cent\b", re.I)
 _PEOPLE = "people|person|staff|officer|member|employee"
 _NOT_COUNTED = frozenset("did does do is are was were has have had will would can could should the".split())
-_NUMBER = re.compile(r"(?<![\w.,/])\d+(?:[,.]\d+)*(?:/\d+)?(?![\w/])")  # not the 9 of "SCD9"
+_NUMBER = re.compile(r"(?<![\w.,/])\d+(?:[,.]\d+)*(?:/\d+)?(?![\w/])")  # not the 7 of "G7"
 # "the 3 recommendations", "its two main aims": a small number before the plural noun it counts.
 _COUNT = re.compile(r"\b(?:the|its|their|these|those|all|top|first|last|main)\s+(\d{1,2})\s+(?:[a-z]+\s+)?[a-z]+s\b", re.I)
-# A capitalised word after the first, a run of capitals ("CONOPS"), or a word with a digit: the question names its subject.
+# A capitalised word after the first, a run of capitals ("NATO"), or a word with a digit: the question names its subject.
 _NAMED = r"\b(?:[A-Z]{2,}\d*|[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+|\w*\d\w*)\b"
 
 
 def _alternatives(words: Iterable[str]) -> str:
-    """A regex alternation of literal words or phrases, longest first (so "Chief Inspector" beats "Chief")."""
+    """A regex alternation of literal words or phrases, longest first (so "Vice President" beats "Vice")."""
     return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
 
 
@@ -175,7 +175,7 @@ class QueryAnalyzer:
 
 def numbers_in(text: str, variants: tuple = ()) -> set[str]:
     """The numbers written in `text` ("2013/14", "1,000" as "1000"), leaving out paragraph references and
-    digits inside names ("SCD9", or "SCD 9" where the profile joins it)."""
+    digits inside names ("G7", or "G 7" where the profile joins it)."""
     text = REFERENCE.sub(" ", _joined(text, variants))
     return {n.replace(",", "") for n in _NUMBER.findall(text)}
 

@@ -197,7 +197,7 @@ def _explain(error: dict[str, Any]) -> str:
     if kind == "json_invalid":
         return f"the body is not valid JSON ({ctx.get('error', 'parse error')}); send a JSON object"
     if kind in ("model_attributes_type", "dict_type", "missing") and not loc:
-        return "the body must be a JSON object with the fields listed at /docs, e.g. {\"query\": \"CONOPS\"}"
+        return "the body must be a JSON object with the fields listed at /docs, e.g. {\"query\": \"annual budget\"}"
     if kind == "extra_forbidden":
         return f"unknown field {field!r}; see /docs for the fields this route takes"
     if kind == "missing":

@@ -61,7 +61,7 @@ class Document:
         return None
 
     def citation(self, paragraph: Paragraph) -> str:
-        """The reference a reviewer checks, e.g. "Title (MPA Report 9, 9 December 2010), §C ¶4"."""
+        """The reference a reviewer checks, e.g. "Title (Report 9, 9 December 2010), §C ¶4"."""
         where = paragraph.reference
         if paragraph.page is not None:
             where += f", page {paragraph.page}"

@@ -18,15 +18,8 @@ from .errors import QAError
 from .limits import MAX_DATE_CHARS, MAX_HISTORY, MAX_QUESTION_CHARS
 from .results import Cited, DocumentDetail, ParagraphDetail
 
-__all__ = ["build_ui", "inert", "CSS", "EXAMPLES"]
+__all__ = ["build_ui", "inert", "CSS"]
 
-EXAMPLES = [
-    "What is CONOPS?",
-    "Which group is far more likely to be murdered?",
-    "Did trafficking increase because of the Olympics?",
-    "What is Operation Paladin?",
-    "How many staff does it have?",
-]
 NEIGHBOURS = 2
 SOURCE_HINT = "Click a quote's citation (the buttons under an answer, or the quote itself) to read it in context here."
 
@@ -165,11 +158,12 @@ def build_ui(archive: Archive) -> gr.Blocks:
             with gr.Column(scale=3):
                 chat = gr.Chatbot(label="Conversation", elem_id="chat", height=560, feedback_options=None,
                                   buttons=[], placeholder="Ask a question below, or pick an example.")
-                question = gr.Textbox(label="Question", elem_id="question", placeholder="What is CONOPS?",
+                question = gr.Textbox(label="Question", elem_id="question", placeholder=next(iter(archive.profile.chat.examples), "Ask the archive a question"),
                                       max_length=MAX_QUESTION_CHARS, submit_btn="Ask", lines=1)
                 with gr.Row():
                     new_chat = gr.Button("New conversation", size="sm", variant="secondary")
-                gr.Examples(EXAMPLES, inputs=question, label="Example questions (the last is a follow-up)")
+                if archive.profile.chat.examples:  # the archive's own, from its profile
+                    gr.Examples(list(archive.profile.chat.examples), inputs=question, label="Example questions")
                 with gr.Accordion("Filters", open=False):
                     doc_filter = gr.Dropdown([(d.title, d.doc_id) for d in summaries], value=[],
                                              multiselect=True, label="Documents", info="Empty: all documents.")
