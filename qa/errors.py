@@ -11,6 +11,7 @@ __all__ = [
     "IndexMissing",
     "QueryError",
     "NotFound",
+    "ReaderError",
 ]
 
 
@@ -49,3 +50,7 @@ class QueryError(QAError):
 
 class NotFound(QAError):
     """An unknown document id or paragraph anchor."""
+
+
+class ReaderError(QAError):
+    """The reader model's weights are missing, altered or unusable; the message names the file."""
