@@ -39,7 +39,7 @@ class TrainConfig:
     steps: int = 3000  # the learning-rate schedule's length; the run stops earlier if minutes run out
     groups_per_step: int = 4
     lr: float = 4e-5
-    warmup: int = 150
+    warmup: int = 60
     loss: str = "both"  # bce | listwise | both
     unanswerable_every: int = 5  # one group in five is an unanswerable question
     hard_negatives: int = 2
