@@ -70,12 +70,12 @@ def finish(config, model, tokenizer, state: dict, say=print, questions: int | No
     meta["held_out"]["fp16_max_logit_difference"] = drift
     manifest = write_manifest(directory, meta)
     size_mb = (directory / "model.safetensors").stat().st_size / 1e6
-    _write_card(directory, manifest, report, size_mb)
+    _write_card(directory, manifest, report, size_mb, questions)
     say(f"exported to {directory} (model.safetensors {size_mb:.1f} MB)")
     return manifest
 
 
-def _write_card(directory: Path, manifest: dict, report: str, size_mb: float) -> None:
+def _write_card(directory: Path, manifest: dict, report: str, size_mb: float, questions: int | None) -> None:
     training = manifest["training"]
     config = training["config"]
     fields = {
@@ -87,6 +87,9 @@ def _write_card(directory: Path, manifest: dict, report: str, size_mb: float) ->
         "test": ", ".join(manifest["split"]["test"]), "table": report,
         "calibration_fit": json.dumps(manifest["calibration"]),
         "drift": f"{manifest['held_out']['fp16_max_logit_difference']:.4f}",
+        "eval_option": f" --eval-questions {questions}" if questions else "",
+        "eval_note": (f"a seeded sample of {questions} questions of the test articles" if questions
+                      else "all questions of the test articles"),
     }
     text = string.Template(TEMPLATE.read_text(encoding="utf-8")).substitute(fields)
     (directory / "MODEL_CARD.md").write_text(text, encoding="utf-8")
