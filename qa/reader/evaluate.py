@@ -142,7 +142,9 @@ def format_table(columns: dict[str, Measures]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m qa.reader.evaluate [WEIGHTS] [DATA]`: the reader beside the cosine on the test articles."""
+    """`python -m qa.reader.evaluate [WEIGHTS] [--data DIR] [--questions N]`: the reader beside
+    the cosine on the test articles of the split."""
+    import argparse
     from pathlib import Path
 
     from ..config import DEFAULT_MODEL
@@ -150,11 +152,13 @@ def main(argv: list[str] | None = None) -> int:
     from .data import V2_FILE, load_split, load_squad
     from .model import DEFAULT_WEIGHTS, Reader
 
-    args = list(sys.argv[1:] if argv is None else argv)
-    weights = Path(args[0]) if args else DEFAULT_WEIGHTS
-    data = Path(args[1]) if len(args) > 1 else Path("../shared/external/reader")
-    corpus = Corpus(*load_squad(data / V2_FILE, set(load_split()["test"])))
-    reader = Reader.load(weights)
+    parser = argparse.ArgumentParser(prog="python -m qa.reader.evaluate")
+    parser.add_argument("weights", nargs="?", type=Path, default=DEFAULT_WEIGHTS)
+    parser.add_argument("--data", type=Path, default=Path("../shared/external/reader"))
+    parser.add_argument("--questions", type=int, default=None, help="a seeded sample of N questions")
+    args = parser.parse_args(argv)
+    corpus = Corpus(*load_squad(args.data / V2_FILE, set(load_split()["test"]))).sample(args.questions)
+    reader = Reader.load(args.weights)
     table = {"reader": measure(scored(corpus, reader.logits)),
              "cosine": measure(scored(corpus, cosine_scorer(load_encoder(DEFAULT_MODEL))))}
     print(format_table(table))
