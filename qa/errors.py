@@ -12,6 +12,7 @@ __all__ = [
     "IndexMissing",
     "QueryError",
     "NotFound",
+    "ReaderError",
 ]
 
 
@@ -60,3 +61,7 @@ class ProfileError(QAError):
         self.key = key
         self.reason = reason
         super().__init__(f"{path}: {key}: {reason}" if key else f"{path}: {reason}")
+
+
+class ReaderError(QAError):
+    """The reader model's weights are missing, altered or unusable; the message names the file."""
