@@ -44,7 +44,9 @@ def pytest_collection_modifyitems(config, items) -> None:
                 raise pytest.UsageError(f"{item.nodeid}: shared() takes one path under ../shared, got {mark.args}")
             path = SHARED / mark.args[0]
             if not path.exists():
-                item.add_marker(pytest.mark.skip(reason=f"needs ../shared/{mark.args[0]} beside the repository ({path} is missing)"))
+                reason = f"needs ../shared/{mark.args[0]} beside the repository ({path} is missing)"
+                # First, so that its reason is the one reported (over "got empty parameter set").
+                item.add_marker(pytest.mark.skip(reason=reason), append=False)
 
 
 @pytest.fixture(scope="session")
