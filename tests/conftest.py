@@ -39,7 +39,7 @@ def eval_files() -> tuple[Path, ...]:
 def pytest_collection_modifyitems(config, items) -> None:
     """Skip a test marked `shared(path)` when `../shared/<path>` is missing, naming it."""
     for item in items:
-        for mark in item.iter_markers("shared"):
+        for mark in list(item.iter_markers("shared")):  # a list: the skip is added to the same markers
             if len(mark.args) != 1:
                 raise pytest.UsageError(f"{item.nodeid}: shared() takes one path under ../shared, got {mark.args}")
             path = SHARED / mark.args[0]
@@ -47,6 +47,7 @@ def pytest_collection_modifyitems(config, items) -> None:
                 reason = f"needs ../shared/{mark.args[0]} beside the repository ({path} is missing)"
                 # First, so that its reason is the one reported (over "got empty parameter set").
                 item.add_marker(pytest.mark.skip(reason=reason), append=False)
+                break
 
 
 @pytest.fixture(scope="session")
