@@ -6,11 +6,6 @@
 from __future__ import annotations
 
 import argparse
-import os
-
-# Before gradio is imported anywhere: no analytics, no network for models.
-os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-os.environ["HF_HUB_OFFLINE"] = "1"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -22,6 +17,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--model", default=None, help="sentence-transformers model name or path [bundled MiniLM or $QA_MODEL]")
     args = parser.parse_args(argv)
 
+    from qa.runtime import configure
+
+    configure()  # before gradio is imported: no analytics, no hub; the index build uses every core
     from qa.errors import QAError
     from qa.server import serve
 

@@ -1,7 +1,7 @@
 """Load run: /api/ask and /api/search at 1, 4 and 16 concurrent clients against a real server.
 
-    python bench/load.py                       # 200 requests per endpoint and level
-    python bench/load.py --requests 400 --index /tmp/qa-index   # reuse a built index
+    python bench/load.py                                # 200 requests per endpoint and level
+    python bench/load.py --requests 400 --index index   # reuse a built index (the app's own)
 
 Starts `python app.py` itself on a free loopback port (indexing the corpus into a temporary
 directory unless --index is given), warms it up, then for each endpoint and each level of

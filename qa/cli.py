@@ -43,6 +43,9 @@ corpus_option = click.option("--corpus", type=click.Path(path_type=Path), defaul
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Archive QA: verbatim quotes from the archive, with paragraph citations."""
+    from .runtime import configure
+
+    configure()  # once a process: offline, no analytics; index builds use every core
 
 
 @main.command()
@@ -109,12 +112,14 @@ model_option = click.option("--model", default=None,
 
 def _open_archive(corpus, index, model, progress: bool = False):
     from .archive import Archive
+    from .runtime import QUERY_THREADS, configure
 
     say = (lambda message: click.echo(message, err=True)) if progress else None
     try:
         archive = Archive.open(corpus, index, model, progress=progress, on_step=say)
     except QAError as exc:
         _fail(str(exc))
+    configure(threads=QUERY_THREADS)  # a refresh above used every core; the queries use one
     _report_load(archive.refresh.load)
     return archive
 
@@ -265,9 +270,6 @@ def verify(corpus, index) -> None:
 @model_option
 def serve(host, port, corpus, index, model) -> None:
     """Build or refresh the index, then serve the REST API (/api, /docs) and the chat UI (/); as `python app.py`."""
-    import os
-
-    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     from .server import serve as run_server
 
     try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from typing import Protocol, runtime_checkable
 
@@ -35,42 +34,26 @@ def resolve_model(name: str) -> str:
     return name
 
 
-_QUERY_BATCH = 4
-
-
 class SentenceTransformerEncoder:
     """A sentence-transformers model on the CPU, batched, normalised, offline."""
 
     def __init__(self, name: str = DEFAULT_MODEL, batch_size: int = 64):
-        # Models come from disk or the package; never from a hub at run time.
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
-
-        import torch
 
         self.name = name
         self.batch_size = batch_size
-        self._threads = torch.get_num_threads()
         try:
-            self._model = SentenceTransformer(resolve_model(name), device="cpu")
+            # Models come from disk or the package; never from a hub at run time.
+            self._model = SentenceTransformer(resolve_model(name), device="cpu", local_files_only=True)
         except (OSError, ValueError) as exc:
             raise QAError(f"cannot load embedding model {name!r} offline: {str(exc).splitlines()[0]}") from exc
         dimension = self._model.get_embedding_dimension()
         self.dimension = int(dimension) if dimension else int(self.encode(["probe"]).shape[1])
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        """Unit rows, one a text; torch's thread count is the process's, set once (`qa.runtime`)."""
         if not texts:
             return np.zeros((0, getattr(self, "dimension", 0)), dtype=np.float32)
-        import torch
-
-        # A query or two runs on one core: torch's one-thread-per-core default makes each short
-        # query wait on whatever else holds a core (measured on two busy cores: search p50
-        # 22.7 ms, p95 485 ms with two threads; 13.8 ms and 17.7 ms with one). Batches of an
-        # index build use every core.
-        wanted = 1 if len(texts) <= _QUERY_BATCH else self._threads
-        if torch.get_num_threads() != wanted:
-            torch.set_num_threads(wanted)
         vectors = self._model.encode(
             list(texts), batch_size=self.batch_size, normalize_embeddings=True,
             convert_to_numpy=True, show_progress_bar=progress,

@@ -281,7 +281,10 @@ def serve(corpus: str | Path | None = None, index: str | Path | None = None, hos
     """Build or refresh the index (with progress shown), then serve the API and UI until stopped."""
     import uvicorn
 
+    from .runtime import QUERY_THREADS, configure
+
     archive = Archive.open(corpus, index, model, progress=True, on_step=lambda step: print(step, flush=True))
+    configure(threads=QUERY_THREADS)  # the build used every core; queries from here on use one
     app = create_app(archive)
     print(f"Archive QA on http://{host}:{port}/ (API under /api, OpenAPI at /docs)", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="info")

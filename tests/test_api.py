@@ -8,6 +8,8 @@ import httpx
 from conftest import REPORT_2009, REPORT_DEC_2010
 from server_process import live_server  # noqa: F401  (a fixture)
 
+pytestmark = pytest.mark.slow  # a real server process
+
 PASSAGE_FIELDS = {"doc_id", "title", "date", "section", "paragraph", "anchor", "text", "start", "end", "score",
                   "citation"}
 

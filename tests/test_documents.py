@@ -19,6 +19,7 @@ def test_the_whole_archive_loads_without_errors(corpus_load):
     assert len(corpus_load.documents) == 5
 
 
+@pytest.mark.shared("archive")
 def test_corpus_files_are_the_archive_byte_for_byte(documents):
     shared = {hashlib.sha256(p.read_bytes()).hexdigest() for p in (SHARED / "archive").glob("*.txt")}
     assert {d.sha256 for d in documents.values()} == shared

@@ -1,6 +1,6 @@
 """Checks on the evaluation question set ``eval/questions.jsonl``.
 
-These tests read the archive at /work/shared/archive/ directly (not the project code), so they
+These tests read the archive's files in corpus/ directly (not the project code), so they
 validate the gold data itself: every answerable question must point at exactly one line
 (paragraph) of exactly one archive file, and its answer must be in that same line.
 """
@@ -10,21 +10,19 @@ from __future__ import annotations
 import collections
 import json
 import re
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-QUESTIONS = ROOT / "eval" / "questions.jsonl"
-ARCHIVE = Path("/work/shared/archive")
-DEV = Path("/work/shared/eval/dev_questions.jsonl")
+from conftest import CORPUS, DEV_QUESTIONS, QUESTIONS
 
+# A question's `doc` is the file's name in the archive as received; corpus/ holds the same
+# bytes under names that say what each is. Each document's minimum count of questions beside it.
 DOCS = {
-    "000_97c713e8026b6e0c.txt": 10,  # MPA report 2009-07-16
-    "001_80f158e11b9b012f.txt": 10,  # MPA report 2010-01-28
-    "002_049084e40b1f6c32.txt": 10,  # MPA report 2010-12-09
-    "003_2ba0d98c8884d469.txt": 8,  # Boff executive summary
-    "004_16f7a19a11461a84.txt": 8,  # blog post and comments
+    "000_97c713e8026b6e0c.txt": ("2009-07-16-womens-safety-olympics.txt", 10),
+    "001_80f158e11b9b012f.txt": ("2010-01-28-mps-human-trafficking-response.txt", 10),
+    "002_049084e40b1f6c32.txt": ("2010-12-09-scd9-first-six-months.txt", 10),
+    "003_2ba0d98c8884d469.txt": ("2012-03-boff-report-executive-summary.txt", 8),
+    "004_16f7a19a11461a84.txt": ("2012-03-20-blog-boff-report.txt", 8),
 }
 KIND_MINIMUMS = {
     "lexical": 1,
@@ -64,8 +62,8 @@ ANSWERABLE = [q for q in QS if q.get("expect") is not None]
 @pytest.fixture(scope="module")
 def archive_lines() -> dict[str, list[str]]:
     out = {}
-    for name in DOCS:
-        text = (ARCHIVE / name).read_text(encoding="utf-8")
+    for name, (file, _) in DOCS.items():
+        text = (CORPUS / file).read_text(encoding="utf-8")
         out[name] = [norm(line) for line in text.split("\n")]
     return out
 
@@ -105,14 +103,13 @@ def test_kind_counts():
 
 def test_document_counts():
     counts = collections.Counter(q["doc"] for q in QS if q["doc"])
-    for doc, minimum in DOCS.items():
+    for doc, (_, minimum) in DOCS.items():
         assert counts[doc] >= minimum, f"{doc}: {counts[doc]} < {minimum}"
 
 
+@pytest.mark.shared("eval/dev_questions.jsonl")
 def test_questions_not_copied_from_dev_set():
-    if not DEV.exists():
-        pytest.skip("dev set not present")
-    dev = {norm(json.loads(line)["question"]) for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()}
+    dev = {norm(json.loads(line)["question"]) for line in DEV_QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()}
     copied = [q["id"] for q in QS if norm(q["question"]) in dev]
     assert not copied, copied
 

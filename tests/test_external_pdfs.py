@@ -1,4 +1,4 @@
-"""read_pdf over the external PDF robustness corpus (/work/shared/external/pdfs).
+"""read_pdf over the external PDF robustness corpus (../shared/external/pdfs beside the repository).
 
 Every good file yields text and page-numbered blocks; every bad file either loads or fails
 with one line naming the file and the reason. Nothing else escapes, nothing hangs.
@@ -15,16 +15,18 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from conftest import SHARED
 from qa.documents.blocks import Block
 from qa.documents.pdf import read_pdf
 from qa.errors import DocumentError
 
-CORPUS = Path("/work/shared/external/pdfs")
+CORPUS = SHARED / "external" / "pdfs"
 # Generous: the machine may be shared (the 20 s default is exercised in test_pdf.py).
 PER_FILE_TIMEOUT = 60.0
 
 pytestmark = [
-    pytest.mark.skipif(not CORPUS.is_dir(), reason="external PDF corpus not present"),
+    pytest.mark.shared("external/pdfs"),
+    pytest.mark.slow,  # 159 files, each parsed in a child process
     # Each file has its own time limit in the child; this only guards the whole run.
     pytest.mark.timeout(900),
 ]

@@ -144,6 +144,7 @@ def test_added_document_alone_is_encoded_and_becomes_searchable(workspace, encod
     assert top_doc_ids(archive_, "houseboats checked by marine police boats on the Thames", k=1) == [NEW_DOC]
 
 
+@pytest.mark.slow  # re-embeds a whole document
 def test_changed_document_alone_is_encoded_and_its_new_words_are_found(workspace, encoder):
     corpus, index = workspace
     changed = corpus / f"{BOFF_SUMMARY}.txt"
@@ -247,6 +248,7 @@ def test_index_built_by_other_parsing_code_is_refused_and_rebuilt_from_cached_em
     assert refresh.stored.manifest["pipeline"] == pipeline_fingerprint()
 
 
+@pytest.mark.slow  # builds an index of its own from scratch
 def test_index_built_by_another_model_is_refused_and_rebuilt_from_scratch(tmp_path, encoder):
     # Two of the archive's files keep the two full encodings this test needs short.
     corpus = copy_corpus(tmp_path / "corpus", skip=tuple(

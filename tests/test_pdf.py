@@ -255,6 +255,7 @@ def test_parser_bomb_is_killed_at_the_timeout(bomb: Path) -> None:
     assert time.monotonic() - started < 3.0
 
 
+@pytest.mark.slow  # a child process fills its memory limit
 def test_parser_bomb_stops_at_the_memory_limit(bomb: Path) -> None:
     with pytest.raises(DocumentError) as excinfo:
         read_pdf(bomb, timeout=60, memory_limit=200 * 1024**2)

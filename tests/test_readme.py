@@ -6,6 +6,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT
 from server_process import live_server  # noqa: F401  (a fixture)
 
@@ -29,6 +31,7 @@ def test_readme_opens_with_the_install_and_run_and_the_install_and_test_commands
     assert second.strip() in ci.splitlines()
 
 
+@pytest.mark.slow  # a real server process
 def test_curl_example_answers_with_a_quote(live_server):
     (curl,) = blocks("bash", api_section())
     command = curl.replace(EXAMPLE_BASE, live_server.url).replace("\\\n", " ")
@@ -37,6 +40,7 @@ def test_curl_example_answers_with_a_quote(live_server):
     assert "12 times more likely to be murdered" in output
 
 
+@pytest.mark.slow  # a real server process
 def test_python_examples_run_against_the_live_server(live_server):
     for code in blocks("python", api_section()):
         completed = subprocess.run([sys.executable, "-c", code.replace(EXAMPLE_BASE, live_server.url)],

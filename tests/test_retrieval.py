@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import qa.retrieval
-from conftest import BLOG, BOFF_SUMMARY, CORPUS, REPORT_2009, REPORT_DEC_2010, REPORT_JAN_2010, SHARED
+from conftest import BLOG, BOFF_SUMMARY, CORPUS, REPORT_2009, REPORT_DEC_2010, REPORT_JAN_2010, eval_files
 from fixtures_archive import archive, built_index, encoder, seed_cache  # noqa: F401  (fixtures)
 from qa.archive import Archive
 from qa.chunking import passages as passages_of
@@ -22,7 +22,7 @@ ALL = {REPORT_2009, REPORT_JAN_2010, REPORT_DEC_2010, BOFF_SUMMARY, BLOG}
 
 def eval_questions() -> list[dict]:
     rows = []
-    for path in (CORPUS.parent / "eval" / "questions.jsonl", SHARED / "eval" / "dev_questions.jsonl"):
+    for path in eval_files():
         rows += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return rows
 

@@ -16,6 +16,8 @@ from schemathesis.checks import (content_type_conformance, not_a_server_error, r
 
 from server_process import live_server  # noqa: F401  (a fixture)
 
+pytestmark = pytest.mark.slow  # schemathesis against a real server process
+
 EXAMPLES_PER_OPERATION = 25
 # The routes answer what /openapi.json documents: status codes, content types, bodies.
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]

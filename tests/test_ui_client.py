@@ -9,6 +9,8 @@ import pytest
 
 from server_process import live_server  # noqa: F401  (a fixture)
 
+pytestmark = pytest.mark.slow  # a real server process
+
 
 def shown(message: dict) -> str:
     """A chat message's text as a reader sees it (the UI sends Markdown with entities)."""
