@@ -1,6 +1,6 @@
 """`python app.py`: build or refresh the index, then serve the REST API and the chat UI.
 
-    python app.py [--host 127.0.0.1] [--port 7860] [--corpus corpus/] [--index index/] [--model M]
+    python app.py [--host 127.0.0.1] [--port 7860] [--corpus corpus/] [--index index/] [--model M] [--reader none|DIR]
 """
 
 from __future__ import annotations
@@ -15,6 +15,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--corpus", default=None, help="folder of documents [corpus/ or $QA_CORPUS]")
     parser.add_argument("--index", default=None, help="index folder, built when missing or stale [index/ or $QA_INDEX]")
     parser.add_argument("--model", default=None, help="sentence-transformers model name or path [bundled MiniLM or $QA_MODEL]")
+    parser.add_argument("--reader", default=None,
+                        help="sentence scorer: 'none' (hand weights), a reader weights folder, or 'default' "
+                             "(the shipped reader when present) [$QA_READER or default]")
     args = parser.parse_args(argv)
 
     from qa.runtime import configure
@@ -24,7 +27,7 @@ def main(argv: list[str] | None = None) -> None:
     from qa.server import serve
 
     try:
-        serve(args.corpus, args.index, host=args.host, port=args.port, model=args.model)
+        serve(args.corpus, args.index, host=args.host, port=args.port, model=args.model, reader=args.reader)
     except QAError as exc:
         parser.exit(1, f"error: {exc}\n")
 

@@ -15,7 +15,7 @@ from .query import QueryAnalyzer
 from .limits import MAX_HISTORY, MAX_K, MAX_QUESTION_CHARS, MIN_K
 from .results import AskResult, Cited, DocumentDetail, DocumentSummary, Health, ParagraphDetail, SearchResult
 from .retrieval import Filters, Retriever
-from .scoring import SentenceScorer
+from .scoring import SentenceScorer, load_scorer
 from .store import APPROXIMATE_ABOVE
 from .types import Document, Quote
 
@@ -52,18 +52,28 @@ class Archive:
         *,
         encoder: Encoder | None = None,
         scorer: SentenceScorer | None = None,
+        reader: str | None = None,
         approximate_above: int = APPROXIMATE_ABOVE,
         progress: bool = False,
         on_step: Callable[[str], None] | None = None,
         **retriever_options: Any,
     ) -> "Archive":
-        """Open `index` for `corpus`, building or refreshing it first when needed."""
+        """Open `index` for `corpus`, building or refreshing it first when needed.
+
+        The sentence scorer is `scorer`, else the one `reader` names (see `config.reader_choice`)."""
         encoder = encoder or load_encoder(config.model_name(model))
+        scorer = scorer or load_scorer(config.reader_choice(reader))
         refresh = refresh_index(config.corpus_path(corpus), config.index_path(index), encoder,
                                 approximate_above=approximate_above, progress=progress, on_step=on_step)
         return cls(refresh, encoder, scorer=scorer, **retriever_options)
 
     # -- documents -----------------------------------------------------------------------
+
+    def with_scorer(self, scorer: SentenceScorer) -> "Archive":
+        """The same archive and index, answering with another sentence scorer (to compare two in one run)."""
+        return Archive(self.refresh, self.encoder, self.answerer.settings, scorer=scorer,
+                       method=self.retriever.method, fusion=self.retriever.fusion, weight=self.retriever.weight,
+                       candidates=self.retriever.candidates)
 
     def documents(self) -> list[DocumentSummary]:
         return [DocumentSummary.of(d) for d in self._documents.values()]

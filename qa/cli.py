@@ -108,15 +108,18 @@ index_option = click.option("--index", type=click.Path(path_type=Path), default=
                             help="Folder of the built index [default: index/ or $QA_INDEX].")
 model_option = click.option("--model", default=None,
                             help="sentence-transformers model name or path [default: bundled MiniLM or $QA_MODEL].")
+reader_option = click.option("--reader", default=None,
+                             help="Sentence scorer: 'none' (hand weights), a reader weights folder, or 'default' "
+                                  "(the shipped reader when present) [default: $QA_READER or 'default'].")
 
 
-def _open_archive(corpus, index, model, progress: bool = False):
+def _open_archive(corpus, index, model, progress: bool = False, reader: str | None = None):
     from .archive import Archive
     from .runtime import QUERY_THREADS, configure
 
     say = (lambda message: click.echo(message, err=True)) if progress else None
     try:
-        archive = Archive.open(corpus, index, model, progress=progress, on_step=say)
+        archive = Archive.open(corpus, index, model, progress=progress, on_step=say, reader=reader)
     except QAError as exc:
         _fail(str(exc))
     configure(threads=QUERY_THREADS)  # a refresh above used every core; the queries use one
@@ -187,10 +190,11 @@ def search(query, k, doc_ids, date_from, date_to, corpus, index, model, as_json)
 @corpus_option
 @index_option
 @model_option
+@reader_option
 @click.option("--json", "as_json", is_flag=True, help="Print the POST /api/ask payload.")
-def ask(question, k, history, doc_ids, date_from, date_to, corpus, index, model, as_json) -> None:
+def ask(question, k, history, doc_ids, date_from, date_to, corpus, index, model, reader, as_json) -> None:
     """Verbatim quotes that answer QUESTION, with citations; or "not in the archive"."""
-    archive = _open_archive(corpus, index, model)
+    archive = _open_archive(corpus, index, model, reader=reader)
     try:
         result = archive.ask(question, list(history), k, list(doc_ids) or None, date_from, date_to)
     except QAError as exc:
@@ -216,22 +220,34 @@ def ask(question, k, history, doc_ids, date_from, date_to, corpus, index, model,
 @click.option("--sample", type=click.IntRange(min=1), default=None,
               help="Evaluate this many questions drawn at random (seeded) instead of all.")
 @click.option("--seed", type=int, default=0, show_default=True, help="The sample's random seed.")
+@click.option("--reader", "readers", multiple=True,
+              help="Sentence scorer, as for `qa ask`; give it more than once to compare scorers in one run.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures and per-question rows as JSON.")
-def eval_command(file, corpus, index, model, sample, seed, as_json) -> None:
+def eval_command(file, corpus, index, model, sample, seed, readers, as_json) -> None:
     """Hit@1, hit@5, MRR@10 of passages; quote accuracy; abstention precision and recall.
 
     FILE holds the project's questions (`expect` with snippet and answer) or SQuAD's (`doc`, `para`,
-    `answers`)."""
+    `answers`; empty answers for a question the archive does not answer)."""
     from .evaluation import evaluate, read_questions, sample as draw
+    from .scoring import load_scorer
 
-    archive = _open_archive(corpus, index, model)
+    readers = readers or (None,)
+    archive = _open_archive(corpus, index, model, reader=readers[0])
     try:
-        figures = evaluate(archive, draw(read_questions(file), sample, seed))
+        questions = draw(read_questions(file), sample, seed)
+        runs = {}
+        for choice in readers:
+            scored = archive if choice == readers[0] else archive.with_scorer(load_scorer(choice))
+            runs[choice or "default"] = evaluate(scored, questions)
     except QAError as exc:
         _fail(str(exc))
     if as_json:
-        _emit_json(figures)
+        _emit_json(runs if len(runs) > 1 else next(iter(runs.values())))
         return
+    if len(runs) > 1:
+        _print_side_by_side(runs)
+        return
+    figures = next(iter(runs.values()))
     for row in figures["rows"]:
         if row["answerable"] and (row["rank"] != 1 or not row["top_quote"] or not row["answered"]):
             click.echo(f"  {row['id']}: rank {row['rank']}, top quote {'ok' if row['top_quote'] else 'misses'}"
@@ -241,6 +257,15 @@ def eval_command(file, corpus, index, model, sample, seed, as_json) -> None:
     for name, value in figures.items():
         if name != "rows":
             click.echo(f"{name:22} {value}")
+
+
+def _print_side_by_side(runs: dict[str, dict]) -> None:
+    """One column of figures a scorer."""
+    names = list(runs)
+    width = max(12, *(len(n) for n in names))
+    click.echo(" " * 22 + "".join(f"{n:>{width + 2}}" for n in names))
+    for metric in (m for m in runs[names[0]] if m != "rows"):
+        click.echo(f"{metric:22}" + "".join(f"{str(runs[n][metric]):>{width + 2}}" for n in names))
 
 
 @main.command()
@@ -268,12 +293,13 @@ def verify(corpus, index) -> None:
 @corpus_option
 @index_option
 @model_option
-def serve(host, port, corpus, index, model) -> None:
+@reader_option
+def serve(host, port, corpus, index, model, reader) -> None:
     """Build or refresh the index, then serve the REST API (/api, /docs) and the chat UI (/); as `python app.py`."""
     from .server import serve as run_server
 
     try:
-        run_server(corpus, index, host=host, port=port, model=model)
+        run_server(corpus, index, host=host, port=port, model=model, reader=reader)
     except QAError as exc:
         _fail(str(exc))
 

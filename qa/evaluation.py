@@ -49,8 +49,11 @@ def _project_question(raw: dict[str, Any], number: int) -> EvalQuestion:
 
 
 def _squad_question(raw: dict[str, Any], number: int) -> EvalQuestion:
+    """A SQuAD line; with no answers (SQuAD 2.0's unanswerable questions) the archive should refuse it."""
+    answers = tuple(raw["answers"])
     return EvalQuestion(id=str(raw.get("id", number)), question=raw["question"], history=(), snippets=(),
-                        answers=tuple(raw["answers"]), kind="squad", gold=(raw["doc"], int(raw["para"])))
+                        answers=answers, kind=raw.get("kind", "squad"),
+                        gold=(raw["doc"], int(raw["para"])) if answers else None)
 
 
 def read_questions(path: Path) -> list[EvalQuestion]:
@@ -121,12 +124,18 @@ def evaluate(archive: Any, questions: list[EvalQuestion], k: int = 10) -> dict[s
             "answered": result.answered, "rank": rank,
             "top_quote": bool(quotes) and any(a in quotes[0] for a in answers),
             "top_three": any(a in quote for quote in quotes[:3] for a in answers),
+            # Where several passages answer (`also`), every one of them is among the quotes.
+            "all_sources": len(answers) > 1 and q.snippets != () and all(any(a in quote for quote in quotes)
+                                                                           for a in answers),
+            "sources": len(answers) if q.snippets else 0,
             "best": result.quotes[0].text if result.quotes else "",
             "took_ms": result.took_ms,
         })
     answerable = [r for r in rows if r["answerable"]]
     unanswerable = [r for r in rows if not r["answerable"]]
     refused = [r for r in rows if not r["answered"]]
+    multi = [r for r in answerable if r["sources"] > 1]
+    paraphrased = [r for r in answerable if r["kind"] == "paraphrase"]
 
     def share(selected, total):
         return round(len(selected) / len(total), 3) if total else None
@@ -143,5 +152,7 @@ def evaluate(archive: Any, questions: list[EvalQuestion], k: int = 10) -> dict[s
         "abstention_precision": share([r for r in refused if not r["answerable"]], refused),
         "abstention_recall": share([r for r in unanswerable if not r["answered"]], unanswerable),
         "answerable_refused": share([r for r in answerable if not r["answered"]], answerable),
+        "multi_source_recall": share([r for r in multi if r["all_sources"]], multi),
+        "paraphrase_hit@5": share([r for r in paraphrased if r["rank"] and r["rank"] <= 5], paraphrased),
         "rows": rows,
     }

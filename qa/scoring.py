@@ -9,14 +9,17 @@ score the archive is judged not to answer.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
 from .query import QueryAnalysis
-from .reader.model import Reader, ReaderInput
+from .config import DEFAULT_READER
+from .reader.model import DEFAULT_WEIGHTS, MANIFEST, Reader, ReaderInput
 
-__all__ = ["SentenceFeatures", "Candidate", "SentenceScorer", "Weights", "WeightedScorer", "ReaderScorer"]
+__all__ = ["SentenceFeatures", "Candidate", "SentenceScorer", "Weights", "WeightedScorer", "ReaderScorer",
+           "load_scorer"]
 
 
 @dataclass(frozen=True)
@@ -140,3 +143,18 @@ class ReaderScorer:
                 p *= self.weighted.weights.unmatched_number_penalty
             scores[i] = self.blend * p + (1.0 - self.blend) * hand[i]
         return scores
+
+
+def load_scorer(choice: str = DEFAULT_READER) -> SentenceScorer:
+    """The scorer `choice` names: "none" the hand weights; a folder that reader's weights (checked against
+    their sha256); "default" the reader shipped in qa/reader/weights/ when it is there, else the hand weights.
+
+    A reader's folder says, in its `reader.json` under "scorer", how it is used: `abstain_below`
+    (required), `shortlist` and `blend`, chosen on held-out questions when it was adopted.
+    """
+    if choice == "none" or (choice == DEFAULT_READER and not (DEFAULT_WEIGHTS / MANIFEST).is_file()):
+        return WeightedScorer()
+    reader = Reader.load(DEFAULT_WEIGHTS if choice == DEFAULT_READER else Path(choice))
+    use = reader.manifest.get("scorer", {})
+    return ReaderScorer(reader, abstain_below=float(use.get("abstain_below", 0.5)),
+                        shortlist=int(use.get("shortlist", 8)), blend=float(use.get("blend", 1.0)))

@@ -277,14 +277,16 @@ async def _too_large(send: Any, limit: int) -> None:
 
 
 def serve(corpus: str | Path | None = None, index: str | Path | None = None, host: str = "127.0.0.1",
-          port: int = 7860, model: str | None = None) -> None:
+          port: int = 7860, model: str | None = None, reader: str | None = None) -> None:
     """Build or refresh the index (with progress shown), then serve the API and UI until stopped."""
     import uvicorn
 
     from .runtime import QUERY_THREADS, configure
 
-    archive = Archive.open(corpus, index, model, progress=True, on_step=lambda step: print(step, flush=True))
+    archive = Archive.open(corpus, index, model, reader=reader, progress=True,
+                           on_step=lambda step: print(step, flush=True))
     configure(threads=QUERY_THREADS)  # the build used every core; queries from here on use one
     app = create_app(archive)
-    print(f"Archive QA on http://{host}:{port}/ (API under /api, OpenAPI at /docs)", flush=True)
+    print(f"Archive QA on http://{host}:{port}/ (API under /api, OpenAPI at /docs; sentence scorer: "
+          f"{archive.answerer.scorer.name})", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="info")
