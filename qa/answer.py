@@ -99,6 +99,8 @@ class Answerer:
         if not hits:
             return Ranked(analysis.searched, False, (), (), 0.0)
         scores = self.scorer.score(analysis, candidates)
+        if self.scorer.reranks_passages:
+            hits = self._by_best_sentence(hits, candidates, scores)
         chosen = self._choose([(float(score), c.first, c.last) for score, c in zip(scores, candidates)])
         quotes = tuple(self._quote(first, last, score) for score, first, last in chosen)
         best = chosen[0][0] if chosen else 0.0
@@ -174,6 +176,16 @@ class Answerer:
                                             self._heading[key], features))
         return hits, candidates
 
+    def _by_best_sentence(self, hits: list[Hit], candidates: list[Candidate], scores: np.ndarray) -> list[Hit]:
+        """The paragraphs read, reordered by their best sentence's score (named ones stay first); the rest after."""
+        best: dict[tuple[str, str], float] = {}
+        for candidate, score in zip(candidates, scores):
+            key = (candidate.doc_id, candidate.anchor)
+            best[key] = max(best.get(key, float("-inf")), float(score))
+        read = hits[: self.settings.paragraphs_read]
+        reordered = sorted(read, key=lambda h: (not h.cited, -best.get((h.doc_id, h.anchor), float("-inf"))))
+        return reordered + hits[self.settings.paragraphs_read :]
+
     def _overlap(self, query_tokens: set[str], sentence_tokens: set[str]) -> float:
         """The idf-weighted share of the query's words that the sentence contains."""
         if not query_tokens:
@@ -200,7 +212,10 @@ class Answerer:
         ranked = sorted(candidates, key=lambda c: -c[0])
         if not ranked:
             return []
-        eligible = [c for c in ranked if c[0] >= settings.keep_ratio * ranked[0][0]]
+        best_document = self.stored.sentences[ranked[0][1]].doc_id
+        # Near the best score, or from another document and scoring as an answer in its own right.
+        eligible = [c for c in ranked if c[0] >= settings.keep_ratio * ranked[0][0]
+                    or (c[0] >= self.scorer.abstain_below and self.stored.sentences[c[1]].doc_id != best_document)]
         chosen: list[tuple[float, int, int]] = []
         per_paragraph: Counter[tuple[str, str]] = Counter()
         per_document: Counter[str] = Counter()
