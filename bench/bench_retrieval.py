@@ -32,6 +32,8 @@ sys.path.insert(0, str(ROOT))  # measure this checkout, whatever else is install
 
 import numpy as np  # noqa: E402
 
+from qa.evaluation import file_blocks  # noqa: E402
+
 SHARED = ROOT.parent / "shared"
 WEIGHTS = (0.3, 0.4, 0.5, 0.6, 0.7)
 SAME = " (= default)"  # the grid's cell that repeats the default row; left out of the summary
@@ -304,16 +306,6 @@ def print_cold_build(corpus: Path, cold: dict[str, Any], cold_wall: float, fresh
 
 
 # -- section 4: SQuAD ------------------------------------------------------------------------
-
-def file_blocks(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each blank-line-separated block of a SQuAD file; block 0 is the title line."""
-    spans, position = [], 0
-    for gap in re.finditer(r"\n[ \t]*\n\s*", text):
-        spans.append((position, gap.start()))
-        position = gap.end()
-    spans.append((position, len(text.rstrip())))
-    return [(s, e) for s, e in spans if text[s:e].strip()]
-
 
 def squad_mapping(documents: tuple[Any, ...], say: Report) -> dict[tuple[str, str], tuple[str, int]]:
     """(doc_id, anchor) of every parsed paragraph → (file name, 1-based paragraph after the title).

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from .profile import Variant
 
-__all__ = ["tokenize", "tokens"]
+__all__ = ["tokenize"]
 
 
 @lru_cache(maxsize=1)
@@ -41,7 +41,3 @@ def tokenize(texts: list[str], variants: Sequence[Variant] = ()) -> list[list[st
         texts = [variant.pattern.sub(variant.replacement, text) for text in texts]
     return bm25s.tokenize(texts, stopwords=_stopwords(), stemmer=_stemmer().stemWords, return_ids=False,
                           show_progress=False)
-
-
-def tokens(text: str, variants: Sequence[Variant] = ()) -> list[str]:
-    return tokenize([text], variants)[0]
