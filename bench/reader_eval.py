@@ -45,25 +45,29 @@ def block_of_context(corpus: Path) -> dict[str, tuple[str, int]]:
     return found
 
 
+def squad2_rows(squad: Path, v2_file: Path, titles: set[str]) -> tuple[list[dict], set[str]]:
+    """The SQuAD 2.0 questions of the articles `titles` as `qa eval` lines over the SQuAD archive (no answers:
+    unanswerable), and the archive's files holding those articles."""
+    blocks = block_of_context(squad / "corpus")
+    rows, files = [], set()
+    for article in json.loads(gzip.open(v2_file, "rt", encoding="utf-8").read())["data"]:
+        if article["title"] not in titles:
+            continue
+        for paragraph in article["paragraphs"]:
+            doc, para = blocks[hashlib.sha1(paragraph["context"].encode("utf-8")).hexdigest()]
+            files.add(doc)
+            for qa in paragraph["qas"]:
+                answers = [] if qa.get("is_impossible") else [a["text"] for a in qa["answers"]]
+                rows.append({"id": qa["id"], "question": qa["question"], "doc": doc, "para": para,
+                             "answers": answers, "kind": "squad2" if answers else "squad2-unanswerable"})
+    return rows, files
+
+
 def write_sets(squad: Path, v2_file: Path) -> tuple[Path, Path, dict]:
     """(b) held-out SQuAD v1.1 questions and (c) SQuAD 2.0 test-article questions, as JSONL files."""
     split = json.loads(SPLIT.read_text(encoding="utf-8"))
-    blocks = block_of_context(squad / "corpus")
-    articles = json.loads(gzip.open(v2_file, "rt", encoding="utf-8").read())["data"]
-    seen_by_reader = set(split["train"]) | set(split["calibration"])
-    files_seen = set()
-    rows_c = []
-    for article in articles:
-        for paragraph in article["paragraphs"]:
-            doc, para = blocks[hashlib.sha1(paragraph["context"].encode("utf-8")).hexdigest()]
-            if article["title"] in seen_by_reader:
-                files_seen.add(doc)
-            if article["title"] not in split["test"]:
-                continue
-            for qa in paragraph["qas"]:
-                answers = [] if qa.get("is_impossible") else [a["text"] for a in qa["answers"]]
-                rows_c.append({"id": qa["id"], "question": qa["question"], "doc": doc, "para": para,
-                               "answers": answers, "kind": "squad2-unanswerable" if not answers else "squad2"})
+    _, files_seen = squad2_rows(squad, v2_file, set(split["train"]) | set(split["calibration"]))
+    rows_c, _ = squad2_rows(squad, v2_file, set(split["test"]))
     rows_b = [row for row in map(json.loads, (squad / "questions.jsonl").read_text(encoding="utf-8").splitlines())
               if row["doc"] not in files_seen]
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -73,6 +77,11 @@ def write_sets(squad: Path, v2_file: Path) -> tuple[Path, Path, dict]:
     about = {"held_out_files": sorted({r["doc"] for r in rows_b}), "reader_saw": sorted(files_seen),
              "test_articles": split["test"]}
     return held_out, test, about
+
+
+def index_for(corpus: Path) -> Path:
+    """Where the benches keep an archive's index between runs."""
+    return RESULTS / "indexes" / ("project" if corpus == ROOT / "corpus" else corpus.parent.name)
 
 
 def latency(archive, questions, calls: int = 60) -> tuple[float, float]:
@@ -114,8 +123,7 @@ def main() -> None:
     results: dict[str, dict[str, dict]] = {}
     for name, (corpus, questions) in sets.items():
         if corpus not in archives:
-            index = RESULTS / "indexes" / corpus.parent.name / corpus.name
-            archives[corpus] = Archive.open(corpus, index, scorer=scorers[readers[0]], progress=True)
+            archives[corpus] = Archive.open(corpus, index_for(corpus), scorer=scorers[readers[0]], progress=True)
             configure(threads=QUERY_THREADS)
         base = archives[corpus]
         for choice, scorer in scorers.items():

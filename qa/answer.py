@@ -104,13 +104,16 @@ class Answerer:
         chosen = self._choose([(float(score), c.first, c.last) for score, c in zip(scores, candidates)])
         quotes = tuple(self._quote(first, last, score) for score, first, last in chosen)
         best = chosen[0][0] if chosen else 0.0
-        read = hits[: self.settings.paragraphs_read]
-        # A number the question sets as a condition ("in 2019") that nothing read holds: the archive does
-        # not answer the question as asked, however close the words.
-        absent = analysis.conditions - set().union(*(self._numbers[(h.doc_id, h.anchor)] for h in read))
+        absent = self.absent_conditions(analysis, hits)
         if best >= self.scorer.abstain_below and not absent:
             return Ranked(analysis.searched, True, quotes, tuple(hits[:k]), best)
         return Ranked(analysis.searched, False, (), tuple(hits[:k]), best, tuple(sorted(absent)))
+
+    def absent_conditions(self, analysis: QueryAnalysis, hits: list[Hit]) -> frozenset[str]:
+        """The numbers the question sets as conditions ("in 2019") that none of the paragraphs read holds:
+        then the archive does not answer the question as asked, however close the words."""
+        read = hits[: self.settings.paragraphs_read]
+        return analysis.conditions - set().union(*(self._numbers[(h.doc_id, h.anchor)] for h in read))
 
     def passages(self, analysis: QueryAnalysis, query_vector: np.ndarray, k: int = 10,
                  filters: Filters | None = None) -> list[Hit]:

@@ -18,7 +18,7 @@ from typing import Any
 
 from .errors import QAError
 
-__all__ = ["EvalQuestion", "read_questions", "sample", "evaluate", "normalise", "file_blocks"]
+__all__ = ["EvalQuestion", "parse_question", "read_questions", "sample", "evaluate", "normalise", "file_blocks"]
 
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "\u00a0": " "})
 
@@ -37,6 +37,11 @@ class EvalQuestion:
     answers: tuple[str, ...]
     kind: str = ""
     gold: tuple[str, int] | None = None  # SQuAD's (file, paragraph number): where the answer is
+
+
+def parse_question(raw: dict[str, Any], number: int = 0) -> EvalQuestion:
+    """One question line, in the project's format (with `expect`) or SQuAD's; KeyError/TypeError if neither."""
+    return (_project_question if "expect" in raw else _squad_question)(raw, number)
 
 
 def _project_question(raw: dict[str, Any], number: int) -> EvalQuestion:
@@ -64,7 +69,7 @@ def read_questions(path: Path) -> list[EvalQuestion]:
             continue
         try:
             raw = json.loads(line)
-            questions.append((_project_question if "expect" in raw else _squad_question)(raw, number))
+            questions.append(parse_question(raw, number))
         except (ValueError, KeyError, TypeError) as exc:
             raise QAError(f"{path}:{number}: not an eval question ({exc})") from exc
     return questions
