@@ -8,6 +8,7 @@ score the archive is judged not to answer.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Protocol, Sequence, runtime_checkable
@@ -154,12 +155,14 @@ def load_scorer(choice: str = DEFAULT_READER) -> SentenceScorer:
     """The scorer `choice` names: "none" the hand weights; a folder that reader's weights (checked against
     their sha256); "default" the reader shipped in qa/reader/weights/ when it is there, else the hand weights.
 
-    A reader's folder says, in its `reader.json` under "scorer", how it is used: `abstain_below`
-    (required), `shortlist` and `blend`, chosen on held-out questions when it was adopted.
+    A reader's folder says, in its `reader.json` under "scorer", how it is used: `abstain_below`,
+    `shortlist`, `blend` and `int8`, chosen on questions apart from the held-out ones when it was adopted.
     """
     if choice == "none" or (choice == DEFAULT_READER and not (DEFAULT_WEIGHTS / MANIFEST).is_file()):
         return WeightedScorer()
-    reader = Reader.load(DEFAULT_WEIGHTS if choice == DEFAULT_READER else Path(choice))
-    use = reader.manifest.get("scorer", {})
+    folder = DEFAULT_WEIGHTS if choice == DEFAULT_READER else Path(choice)
+    use = json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("scorer", {}) \
+        if (folder / MANIFEST).is_file() else {}
+    reader = Reader.load(folder, int8=bool(use.get("int8", False)))
     return ReaderScorer(reader, abstain_below=float(use.get("abstain_below", 0.5)),
                         shortlist=int(use.get("shortlist", 8)), blend=float(use.get("blend", 1.0)))

