@@ -58,8 +58,6 @@ class SentenceScorer(Protocol):
 
     name: str
     abstain_below: float
-    # Whether its scores are good enough to reorder the paragraphs read by their best sentence.
-    reranks_passages: bool
 
     def score(self, analysis: QueryAnalysis, candidates: Sequence[Candidate]) -> np.ndarray: ...
 
@@ -88,7 +86,6 @@ class WeightedScorer:
     """A weighted sum of the features, with penalties for unfinished sentences and unmet number conditions."""
 
     name = "weighted"
-    reranks_passages = False  # measured: retrieval's order is better than its best sentence's
 
     def __init__(self, weights: Weights = Weights(), abstain_below: float = 0.60):
         self.weights = weights
@@ -119,8 +116,6 @@ class ReaderScorer:
     sentence answers; the same penalties apply (an unmet number condition, an unfinished lead-in).
     With blend 1 the reader alone decides, and `abstain_below` is a probability.
     """
-
-    reranks_passages = True
 
     def __init__(self, reader: Reader, abstain_below: float, shortlist: int = 8, blend: float = 1.0,
                  weighted: WeightedScorer | None = None):
