@@ -51,7 +51,10 @@ class TrainConfig:
             raise ReaderError(f"loss must be bce, listwise or both, not {self.loss!r}")
 
     def to_json(self) -> dict:
-        return {k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(self).items()}
+        """The settings as JSON; the run folder by its name only (shipped cards carry no machine's paths)."""
+        values = {k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(self).items()}
+        values["out"] = Path(self.out).name
+        return values
 
 
 def _merge(parts: list[tuple[list, list]]) -> Corpus:
