@@ -44,13 +44,11 @@ def scored(archive, reader_scorer, questions: list[EvalQuestion]) -> list[dict]:
         analysis = archive.analyzer.analyze(q.question, q.history)
         vector = archive.encoder.encode([analysis.searched])[0]
         hits, candidates = archive.answerer.candidates(analysis, vector)
-        hand = reader_scorer.weighted.score(analysis, candidates)
-        both = reader_scorer.score(analysis, candidates)  # blend 1: the reader's probability, penalties applied
-        chosen = np.argsort(-hand, kind="stable")[: reader_scorer.shortlist]
+        chosen, hand, probability = reader_scorer.read(analysis, candidates)
         answers = [normalise(a) for a in q.answers]
         absent = bool(archive.answerer.absent_conditions(analysis, hits))
         rows.append({"answerable": bool(answers), "absent": absent,
-                     "hand": hand[chosen], "reader": both[chosen],
+                     "hand": hand[chosen], "reader": probability,
                      "right": np.array([any(a in normalise(candidates[i].text) for a in answers) for i in chosen])})
     return rows
 

@@ -23,6 +23,7 @@ class Refresh:
     load: CorpusLoad
     rebuilt: bool
     reason: str
+
     @property
     def profile(self) -> Profile:
         """The corpus's profile: the index was built with it, and queries must be read with it."""

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from .profile import Variant
 
-__all__ = ["tokenize"]
+__all__ = ["tokenize", "spelled_as_one"]
 
 
 @lru_cache(maxsize=1)
@@ -29,6 +29,13 @@ def _stopwords() -> list[str]:
     return sorted(set(STOPWORDS_EN_PLUS) | set(_QUESTION_WORDS))
 
 
+def spelled_as_one(text: str, variants: Sequence[Variant] = ()) -> str:
+    """`text` with the profile's spelling variants rewritten to their one form ("G 7" as "G7")."""
+    for variant in variants:
+        text = variant.pattern.sub(variant.replacement, text)
+    return text
+
+
 def tokenize(texts: list[str], variants: Sequence[Variant] = ()) -> list[list[str]]:
     """One token list per text, as BM25 indexes and queries them.
 
@@ -37,7 +44,6 @@ def tokenize(texts: list[str], variants: Sequence[Variant] = ()) -> list[list[st
     """
     import bm25s
 
-    for variant in variants:
-        texts = [variant.pattern.sub(variant.replacement, text) for text in texts]
+    texts = [spelled_as_one(text, variants) for text in texts]
     return bm25s.tokenize(texts, stopwords=_stopwords(), stemmer=_stemmer().stemWords, return_ids=False,
                           show_progress=False)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Iterable, Literal
 
-from .lexical import tokenize
+from .lexical import spelled_as_one, tokenize
 from .profile import Profile
 from .references import REFERENCE, References
 from .types import Document
@@ -59,16 +59,12 @@ class QueryAnalysis:
     # What "how many officers …" counts: a number followed by "officers"; a sum for money; a percentage.
     counted: re.Pattern[str] | None
     numbers: tuple[QuestionNumber, ...]
+    definition_term: str | None = None  # X of "What is X?"
 
     @property
     def conditions(self) -> frozenset[str]:
         """The numbers that must be where the answer is."""
         return frozenset(n.text for n in self.numbers if n.role == "condition")
-
-    @property
-    def definition_term(self) -> str | None:
-        found = _ASKS_DEFINITION.match(self.question)
-        return found.group("term") if found else None
 
 
 # -- question grammar (English) ---------------------------------------------------------------
@@ -91,7 +87,7 @@ _PERCENT = re.compile(r"\d\s*%|\bper ?cent\b", re.I)
 _PEOPLE = "people|person|staff|officer|member|employee"
 _NOT_COUNTED = frozenset("did does do is are was were has have had will would can could should the".split())
 _NUMBER = re.compile(r"(?<![\w.,/])\d+(?:[,.]\d+)*(?:/\d+)?(?![\w/])")  # not the 7 of "G7"
-# "the 3 recommendations", "its two main aims": a small number before the plural noun it counts.
+# "the 3 recommendations": a small number (one or two digits, so never a year) before the plural noun it counts.
 _COUNT = re.compile(r"\b(?:the|its|their|these|those|all|top|first|last|main)\s+(\d{1,2})\s+(?:[a-z]+\s+)?[a-z]+s\b", re.I)
 # A capitalised word after the first, a run of capitals ("NATO"), or a word with a digit: the question names its subject.
 _NAMED = r"\b(?:[A-Z]{2,}\d*|[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+|\w*\d\w*)\b"
@@ -123,16 +119,19 @@ class QueryAnalyzer:
     def analyze(self, question: str, history: Iterable[str] = ()) -> QueryAnalysis:
         """Read `question` (and, for a follow-up, the last of `history`) once for every later stage."""
         searched = self.resolve(question, list(history))
-        kind = self._kind(question)
+        definition = _ASKS_DEFINITION.match(question)
+        term = definition.group("term") if definition else None
+        kind = AnswerKind.DEFINITION if term is not None else self._kind(question)
         return QueryAnalysis(
             question=question,
             searched=searched,
             tokens=tuple(tokenize([searched], self._variants)[0]),
             named=tuple(self._references.cited(question)),
             kind=kind,
-            expects=self._expects(question, kind),
+            expects=self._expects(kind, term),
             counted=_counted(question),
             numbers=self._numbers(question),
+            definition_term=term,
         )
 
     def resolve(self, question: str, history: list[str]) -> str:
@@ -151,8 +150,7 @@ class QueryAnalyzer:
         return question
 
     def _kind(self, question: str) -> AnswerKind | None:
-        if _ASKS_DEFINITION.match(question):
-            return AnswerKind.DEFINITION
+        """The kind of answer a question that is not "What is X?" asks for, from how it opens."""
         for asks, kind in ((_ASKS_AMOUNT, AnswerKind.AMOUNT), (_ASKS_TIME, AnswerKind.TIME),
                            (_ASKS_AUTHOR, AnswerKind.AUTHOR), (_ASKS_PERSON, AnswerKind.PERSON),
                            (self._asks_place, AnswerKind.PLACE)):
@@ -160,34 +158,24 @@ class QueryAnalyzer:
                 return kind
         return None
 
-    def _expects(self, question: str, kind: AnswerKind | None) -> re.Pattern[str] | None:
+    def _expects(self, kind: AnswerKind | None, term: str | None) -> re.Pattern[str] | None:
         if kind is AnswerKind.DEFINITION:
-            term = re.escape(_ASKS_DEFINITION.match(question).group("term"))
+            term = re.escape(term)
             return re.compile(rf"\({term}\)|\b{term}\s+(?:is|are|was|were|comprises|aims|means)\b", re.I)
         return {AnswerKind.AMOUNT: _AMOUNT, AnswerKind.TIME: _TIME, AnswerKind.AUTHOR: _AUTHOR,
                 AnswerKind.PERSON: self._person, AnswerKind.PLACE: _PLACE, None: None}[kind]
 
     def _numbers(self, question: str) -> tuple[QuestionNumber, ...]:
-        text = _joined(question, self._variants)
-        counts = {m.group(1) for m in _COUNT.finditer(text) if not _is_year(m.group(1))}
+        text = spelled_as_one(question, self._variants)
+        counts = {m.group(1) for m in _COUNT.finditer(text)}
         return tuple(QuestionNumber(n, "count" if n in counts else "condition") for n in sorted(numbers_in(text)))
 
 
 def numbers_in(text: str, variants: tuple = ()) -> set[str]:
     """The numbers written in `text` ("2013/14", "1,000" as "1000"), leaving out paragraph references and
     digits inside names ("G7", or "G 7" where the profile joins it)."""
-    text = REFERENCE.sub(" ", _joined(text, variants))
+    text = REFERENCE.sub(" ", spelled_as_one(text, variants))
     return {n.replace(",", "") for n in _NUMBER.findall(text)}
-
-
-def _joined(text: str, variants: tuple) -> str:
-    for variant in variants:
-        text = variant.pattern.sub(variant.replacement, text)
-    return text
-
-
-def _is_year(number: str) -> bool:
-    return len(number) == 4
 
 
 def _counted(question: str) -> re.Pattern[str] | None:

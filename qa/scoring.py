@@ -99,12 +99,16 @@ class WeightedScorer:
         if not candidates:
             return np.zeros(0)
         values = np.array([[getattr(c.features, name) for name in _SUMMED] for c in candidates]) @ self._vector
-        for i, c in enumerate(candidates):
-            if c.features.unfinished:
-                values[i] *= self.weights.unfinished_penalty
-            if c.features.unmatched_number:
-                values[i] *= self.weights.unmatched_number_penalty
-        return values
+        return values * np.array([self.penalty(c.features) for c in candidates])
+
+    def penalty(self, features: SentenceFeatures) -> float:
+        """The factor a candidate's score is multiplied by: 1, less for an unfinished lead-in or an unmet number."""
+        factor = 1.0
+        if features.unfinished:
+            factor *= self.weights.unfinished_penalty
+        if features.unmatched_number:
+            factor *= self.weights.unmatched_number_penalty
+        return factor
 
 
 class ReaderScorer:
@@ -129,21 +133,23 @@ class ReaderScorer:
         self.name = "reader" if blend == 1.0 else f"reader{blend:g}+weighted"
 
     def score(self, analysis: QueryAnalysis, candidates: Sequence[Candidate]) -> np.ndarray:
-        hand = self.weighted.score(analysis, candidates)
+        chosen, hand, probability = self.read(analysis, candidates)
         scores = np.zeros(len(candidates))
-        if not candidates:
-            return scores
-        chosen = np.argsort(-hand, kind="stable")[: self.shortlist]
-        inputs = [ReaderInput(c.text, c.before, c.after, c.heading) for c in (candidates[i] for i in chosen)]
-        probability = self.reader.score(analysis.searched, inputs).astype(float)
-        for i, p in zip(chosen, probability):
-            features = candidates[i].features
-            if features.unfinished:
-                p *= self.weighted.weights.unfinished_penalty
-            if features.unmatched_number:
-                p *= self.weighted.weights.unmatched_number_penalty
-            scores[i] = self.blend * p + (1.0 - self.blend) * hand[i]
+        scores[chosen] = self.blend * probability + (1.0 - self.blend) * hand[chosen]
         return scores
+
+    def read(self, analysis: QueryAnalysis,
+             candidates: Sequence[Candidate]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The shortlist (indices into `candidates`), every candidate's hand score, and the reader's
+        probability for each shortlisted one with the hand scorer's penalties applied."""
+        hand = self.weighted.score(analysis, candidates)
+        chosen = np.argsort(-hand, kind="stable")[: self.shortlist]
+        if not len(chosen):
+            return chosen, hand, np.zeros(0)
+        picked = [candidates[i] for i in chosen]
+        inputs = [ReaderInput(c.text, c.before, c.after, c.heading) for c in picked]
+        probability = self.reader.score(analysis.searched, inputs).astype(float)
+        return chosen, hand, probability * np.array([self.weighted.penalty(c.features) for c in picked])
 
 
 def load_scorer(choice: str = DEFAULT_READER) -> SentenceScorer:
