@@ -96,7 +96,7 @@ def _kind(shown: str, suffix: str, data: bytes) -> str:
 def safe_stem(client_name: str) -> str:
     """The last component of the client's name, without extension, as lower-case ASCII words and dashes."""
     base = re.split(r"[/\\]", client_name)[-1]
-    stem = base.rsplit(".", 1)[0] if "." in base.lstrip(".") else base
+    stem = base.rsplit(".", 1)[0]
     ascii_text = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode("ascii")
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return slug[:_SLUG_CHARS].rstrip("-") or "document"
