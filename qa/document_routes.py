@@ -5,8 +5,8 @@ Both need `Authorization: Bearer <admin token>`; with no admin token configured 
 other /api route but health for a user's API token (the admin token also reads).
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: FastAPI must see the route's Annotated types as objects,
+# and `admin` below is a closure it could not resolve from a string.
 import json
 from typing import Annotated, Any
 

@@ -58,31 +58,29 @@ def _quote_message(item: Cited, number: int) -> str:
     return f"{_block_quote(item.text)}\n\n[{number}] — *{inert(item.citation)}*"
 
 
-def build_ui(current: Callable[[], Archive] | Archive) -> gr.Blocks:
+def build_ui(archive: Callable[[], Archive] | Archive) -> gr.Blocks:
     """The chat, its source panel and filters, calling the archive directly (never the HTTP API).
 
-    `current()` gives the archive live now (documents come and go while serving); each event
-    asks for it once and uses that one throughout.
+    `archive` is one Archive, or a callable giving the one live now (documents come and go
+    while serving); each event asks for it once and uses that one throughout.
     """
-    if isinstance(current, Archive):
-        fixed = current
-        current = lambda: fixed  # noqa: E731
-    summaries = current().documents()
+    archive_now: Callable[[], Archive] = (lambda: archive) if isinstance(archive, Archive) else archive
+    summaries = archive_now().documents()
 
-    def show(doc_id: str, anchor: str, archive: Archive | None = None):
+    def show(doc_id: str, anchor: str, now: Archive | None = None):
         """The source panel's five outputs for one paragraph: text, citation, state, pickers."""
-        archive = archive or current()
+        now = now or archive_now()
         try:
-            shown = archive.paragraph(doc_id, anchor)
-            detail = archive.document(doc_id)
+            shown = now.paragraph(doc_id, anchor)
+            detail = now.document(doc_id)
         except QAError as exc:  # an unknown document or anchor (a stale or forged click, a removed document)
             return (inert(str(exc)), "", None, gr.update(), gr.update())
-        return (_source_markdown(archive, detail.title, shown), shown.citation, [doc_id, anchor],
+        return (_source_markdown(now, detail.title, shown), shown.citation, [doc_id, anchor],
                 gr.update(value=doc_id), gr.update(choices=_anchor_choices(detail), value=anchor))
 
     def document_pickers():
         """The document lists as they are now: refreshed when a page loads."""
-        choices = [(d.title, d.doc_id) for d in current().documents()]
+        choices = [(d.title, d.doc_id) for d in archive_now().documents()]
         return gr.update(choices=choices), gr.update(choices=choices)
 
     def respond(message: str, chat: list, asked: list, refs: list, doc_ids: list | None,
@@ -97,7 +95,7 @@ def build_ui(current: Callable[[], Archive] | Archive) -> gr.Blocks:
         chat.append({"role": "user", "content": inert(question)})
         refs.append(None)
         try:
-            answer = current().ask(question, history=tuple(asked[-MAX_HISTORY:]), k=5, doc_ids=doc_ids or None,
+            answer = archive_now().ask(question, history=tuple(asked[-MAX_HISTORY:]), k=5, doc_ids=doc_ids or None,
                                  date_from=(date_from or "").strip() or None, date_to=(date_to or "").strip() or None)
         except QAError as exc:
             chat.append({"role": "assistant", "content": f"**Cannot ask that:** {inert(str(exc))}"})
@@ -140,20 +138,20 @@ def build_ui(current: Callable[[], Archive] | Archive) -> gr.Blocks:
     def step(shown: list | None, direction: str):
         if not shown:
             return (gr.update(),) * 5
-        archive = current()
+        now = archive_now()
         try:
-            neighbour = getattr(archive.paragraph(*shown), direction)
+            neighbour = getattr(now.paragraph(*shown), direction)
         except QAError:
             return (gr.update(),) * 5
-        return show(shown[0], neighbour, archive) if neighbour else (gr.update(),) * 5
+        return show(shown[0], neighbour, now) if neighbour else (gr.update(),) * 5
 
     def pick_document(doc_id: str | None):
-        archive = current()
+        now = archive_now()
         try:
-            paragraphs = archive.document(doc_id or "").paragraphs
+            paragraphs = now.document(doc_id or "").paragraphs
         except QAError:
             return (gr.update(),) * 5
-        return show(doc_id, paragraphs[0].anchor, archive) if paragraphs else (gr.update(),) * 5
+        return show(doc_id, paragraphs[0].anchor, now) if paragraphs else (gr.update(),) * 5
 
     def pick_anchor(doc_id: str | None, anchor: str | None):
         if not doc_id or not anchor:
@@ -173,7 +171,7 @@ def build_ui(current: Callable[[], Archive] | Archive) -> gr.Blocks:
             with gr.Column(scale=3):
                 chat = gr.Chatbot(label="Conversation", elem_id="chat", height=560, feedback_options=None,
                                   buttons=[], placeholder="Ask a question below, or pick an example.")
-                examples = current().profile.chat.examples
+                examples = archive_now().profile.chat.examples
                 question = gr.Textbox(label="Question", elem_id="question", placeholder=next(iter(examples), "Ask the archive a question"),
                                       max_length=MAX_QUESTION_CHARS, submit_btn="Ask", lines=1)
                 with gr.Row():

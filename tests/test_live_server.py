@@ -168,8 +168,8 @@ def test_the_same_file_twice_is_a_conflict(admin_server):
 
 def _answer_of(response: httpx.Response) -> tuple:
     body = response.json()
-    return (body["answered"], [(q["doc_id"], q["start"], q["end"], q["text"]) for q in body["quotes"]],
-            [(p["doc_id"], p["anchor"]) for p in body["passages"]])
+    return (body["answered"], tuple((q["doc_id"], q["start"], q["end"], q["text"]) for q in body["quotes"]),
+            tuple((p["doc_id"], p["anchor"]) for p in body["passages"]))
 
 
 def test_questions_during_an_upload_are_answered_from_one_generation(admin_server):
