@@ -11,6 +11,7 @@ import click
 
 from . import config
 from .errors import QAError
+from .limits import MAX_UPLOAD_MB
 
 __all__ = ["main"]
 
@@ -114,7 +115,7 @@ reader_option = click.option("--reader", default=None,
 
 
 max_upload_option = click.option("--max-upload-mb", type=click.FloatRange(min=0, min_open=True), default=None,
-                                 help="Largest document accepted, in MB [default: 50 or $QA_MAX_UPLOAD_MB].")
+                                 help=f"Largest document accepted, in MB [default: {MAX_UPLOAD_MB} or $QA_MAX_UPLOAD_MB].")
 
 
 def _open_archive(corpus, index, model, progress: bool = False, reader: str | None = None):

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 
 from .access import ADMIN_TOKEN_ENV, Access
 from .errors import UploadRejected
-from .limits import MAX_ID_CHARS, MAX_TITLE_CHARS
+from .limits import MAX_DATE_CHARS, MAX_ID_CHARS, MAX_TITLE_CHARS
 from .live import LiveArchive, Removed
 from .results import DocumentSummary
 
@@ -58,7 +58,7 @@ def add_document_routes(app: FastAPI, live: LiveArchive | None, access: Access) 
                file: Annotated[UploadFile, File(description="The document: .txt, .md, .html or .pdf.")],
                title: Annotated[str | None, Form(max_length=MAX_TITLE_CHARS,
                                                  description="Its title (default: read from the file).")] = None,
-               date: Annotated[str | None, Form(max_length=64,
+               date: Annotated[str | None, Form(max_length=MAX_DATE_CHARS,
                                                 description="Its date: 2010-12-09 or 2012-03.")] = None) -> DocumentSummary:
         """Add a document: stored under a name the server chooses, indexed, and searchable when this returns."""
         data = file.file.read(archive.max_upload + 1)

@@ -25,7 +25,7 @@ from .documents.catalog import CatalogEntry, infer_entry, iso_date, read_catalog
 from .documents.intake import Upload, check_upload
 from .errors import DocumentError, NotFound, UploadRejected
 from .indexer import refresh_index
-from .limits import MAX_TITLE_CHARS
+from .limits import MAX_DATE_CHARS, MAX_TITLE_CHARS
 from .profile import load_profile
 from .results import DocumentSummary
 from .types import Document
@@ -167,8 +167,8 @@ def _checked_date(date: str | None) -> str:
     date = (date or "").strip()
     if not date:
         return ""
-    iso = iso_date(date[:64])
+    iso = iso_date(date[:MAX_DATE_CHARS])
     if not iso:
-        raise UploadRejected("invalid", f"date {date[:64]!r} is not a date; write it as 2010-12-09 or 2012-03")
+        raise UploadRejected("invalid", f"date {date[:MAX_DATE_CHARS]!r} is not a date; write it as 2010-12-09 or 2012-03")
     return iso
 

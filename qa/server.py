@@ -25,6 +25,7 @@ from .results import AskResult, DocumentDetail, DocumentSummary, Health, Paragra
 __all__ = ["create_app", "serve", "BodyLimit"]
 
 log = logging.getLogger("qa.server")
+_MIB = 1024 * 1024
 
 Text = Annotated[str, StringConstraints(max_length=MAX_QUESTION_CHARS)]
 DocId = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID_CHARS)]
@@ -290,7 +291,7 @@ class BodyLimit:
 async def _too_large(send: Any, limit: int) -> None:
     import json
 
-    size = f"{limit // 1024} KiB" if limit < 2**20 else f"{limit / 2**20:.1f} MiB"
+    size = f"{limit // 1024} KiB" if limit < _MIB else f"{limit / _MIB:.1f} MiB"
     payload = json.dumps({"detail": f"the request body is over {size}; send less"}).encode()
     await send({"type": "http.response.start", "status": 413,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),

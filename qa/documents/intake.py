@@ -27,6 +27,7 @@ _OTHER_FORMATS = (
 # The start of an HTML page: a doctype or one of the tags a page opens with.
 _HTML_START = re.compile(rb"\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|meta|title)[\s>]", re.I | re.S)
 _SLUG_CHARS = 60
+_MB = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def check_upload(client_name: str, data: bytes, max_bytes: int) -> Upload:
     """
     shown = _printable(client_name) or "(no name)"
     if len(data) > max_bytes:
-        raise UploadRejected("too_large", f"{shown} is over the upload limit of {max_bytes / 2**20:g} MB")
+        raise UploadRejected("too_large", f"{shown} is over the upload limit of {max_bytes / _MB:g} MB")
     suffix = "." + client_name.rsplit(".", 1)[-1].lower() if "." in client_name else ""
     if suffix not in SUPPORTED_SUFFIXES:
         raise UploadRejected("unsupported", f"{shown}: unsupported file type {suffix or '(no extension)'}; "
