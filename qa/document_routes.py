@@ -17,6 +17,7 @@ from .access import ADMIN_TOKEN_ENV, Access
 from .errors import UploadRejected
 from .limits import MAX_DATE_CHARS, MAX_ID_CHARS, MAX_TITLE_CHARS
 from .live import LiveArchive, Removed
+from .problems import Problem, ValidationProblem
 from .results import DocumentSummary
 
 __all__ = ["add_document_routes", "ReadGuard", "bearer_token", "UPLOAD_PATH"]
@@ -45,15 +46,18 @@ def add_document_routes(app: FastAPI, live: LiveArchive | None, access: Access) 
             raise HTTPException(401, "this route needs 'Authorization: Bearer <admin token>'", headers=_CHALLENGE)
         return live
 
-    problems = {401: {"description": "No or wrong admin token."},
-                403: {"description": "Changes are off (no admin token configured)."},
-                404: {"description": "No such document."}}
+    problems = {401: {"model": Problem, "description": "No or wrong admin token."},
+                403: {"model": Problem, "description": "Changes are off (no admin token configured)."},
+                404: {"model": Problem, "description": "No such document."},
+                422: {"model": ValidationProblem, "description": "Bad input; `detail` says what to change."}}
 
     @app.post(UPLOAD_PATH, status_code=201, response_model=DocumentSummary, tags=["documents"],
-              responses={**problems, 409: {"description": "The same file is already in the archive."},
-                         413: {"description": "The file is over the upload limit."},
-                         415: {"description": "Not a type the archive reads (.txt, .md, .html, .pdf)."},
-                         422: {"description": "The content contradicts the name, or cannot be read."}})
+              responses={**problems,
+                         409: {"model": Problem, "description": "The same file is already in the archive."},
+                         413: {"model": Problem, "description": "The file is over the upload limit."},
+                         415: {"model": Problem, "description": "Not a type the archive reads (.txt, .md, .html, .pdf)."},
+                         422: {"model": ValidationProblem,
+                               "description": "The content contradicts the name or cannot be read, or a bad field."}})
     def upload(archive: Annotated[LiveArchive, Depends(admin)],
                file: Annotated[UploadFile, File(description="The document: .txt, .md, .html or .pdf.")],
                title: Annotated[str | None, Form(max_length=MAX_TITLE_CHARS,

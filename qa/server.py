@@ -20,6 +20,7 @@ from .document_routes import UPLOAD_PATH, ReadGuard, add_document_routes
 from .limits import (API_BODY_LIMIT, MAX_DATE_CHARS, MAX_DOC_IDS, MAX_HISTORY, MAX_ID_CHARS, MAX_K,
                      MAX_QUESTION_CHARS, MIN_K, UI_BODY_LIMIT, UI_UPLOAD_LIMIT, UPLOAD_ENVELOPE)
 from .live import LiveArchive
+from .problems import Problem, ValidationProblem
 from .results import AskResult, DocumentDetail, DocumentSummary, Health, ParagraphDetail, SearchResult
 
 __all__ = ["create_app", "serve", "BodyLimit"]
@@ -68,16 +69,7 @@ class AskRequest(_Request):
     _question_not_blank = field_validator("question")(_not_blank)
 
 
-# -- error shapes (the results are qa.results' dataclasses) -----------------------------------
-
-
-class Problem(BaseModel):
-    detail: str = Field(description="What was wrong and what to do about it.")
-
-
-class ValidationProblem(Problem):
-    errors: list[dict[str, Any]] = Field(default_factory=list, description="Each problem: loc, msg, type.")
-
+# -- error shapes ----------------------------------------------------------------------------
 
 _BAD_INPUT = {422: {"model": ValidationProblem, "description": "Bad input; `detail` says what to change."}}
 _TOO_LARGE = {413: {"model": Problem, "description": f"The body is over {API_BODY_LIMIT // 1024} KiB."}}

@@ -28,7 +28,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("reader.model", "reader.data", "reader.evaluate", "reader.export", "reader"),
     ("scoring",),
     ("answer",),
-    ("results", "evaluation", "archive"),  # the facade and its typed results
+    ("results", "evaluation", "archive", "problems"),  # the facade and its typed results (and error shapes)
     ("live",),  # the facade swapped whole when a document is added or removed
     ("reader.train",),
     ("ui", "server", "cli", "document_routes", "cli_live"),
