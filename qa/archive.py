@@ -89,6 +89,11 @@ class Archive:
             raise NotFound(f"document {doc_id!r} has no paragraph {anchor!r}")
         return ParagraphDetail.at(document, at)
 
+    @property
+    def index_dir(self) -> Path:
+        """The index folder (the live generation's parent): state kept there outlives every rebuild."""
+        return self.stored.path.parent
+
     def health(self) -> Health:
         return Health.of(self.stored.manifest, len(self._documents), self.answerer.scorer.name)
 

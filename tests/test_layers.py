@@ -28,9 +28,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("reader.model", "reader.data", "reader.evaluate", "reader.export", "reader"),
     ("scoring",),
     ("answer",),
-    ("results", "evaluation", "archive"),  # the facade and its typed results
+    ("results", "evaluation", "citecheck", "verdicts", "archive"),  # the facade and its typed results
     ("reader.train",),
-    ("ui", "server", "cli"),
+    ("problems", "verdict_routes", "verify_routes", "ui", "server", "cli"),
 )
 
 
