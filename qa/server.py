@@ -20,6 +20,7 @@ from .limits import (API_BODY_LIMIT, MAX_DATE_CHARS, MAX_DOC_IDS, MAX_HISTORY, M
 from .problems import BAD_INPUT, NOT_FOUND, TOO_LARGE
 from .results import AskResult, DocumentDetail, DocumentSummary, Health, ParagraphDetail, SearchResult
 from .verdict_routes import add_verdict_routes
+from .verify_routes import add_verify_routes
 
 __all__ = ["create_app", "serve", "BodyLimit"]
 
@@ -121,6 +122,7 @@ def create_app(archive: Archive, *, ui: bool = True) -> FastAPI:
         return archive.paragraph(doc_id, anchor)
 
     add_verdict_routes(app, lambda: archive)
+    add_verify_routes(app, lambda: archive)
 
     if ui:
         import gradio as gr

@@ -100,6 +100,8 @@ def exchanges(base: str, doc_id: str, anchor: str) -> list[tuple[str, str, httpx
             ("post", "/api/verdicts", api.post("/api/verdicts", json={**verdict, "text": "not there"})),
             ("get", "/api/verdicts", api.get("/api/verdicts")),
             ("get", "/api/verdicts", api.get("/api/verdicts", params={"limit": 0})),
+            ("post", "/api/verify", api.post("/api/verify", json={"quotes": [verdict, {**verdict, "doc_id": "gone"}]})),
+            ("post", "/api/verify", api.post("/api/verify", json={"quotes": [{"doc_id": doc_id}]})),
             ("get", "/api/health", api.get("/api/health")),
             ("get", "/api/documents", api.get("/api/documents")),
             ("get", "/api/documents/{doc_id}", api.get(f"/api/documents/{doc_id}")),

@@ -3,6 +3,7 @@ and rebuilds, listed newest first, exported as eval questions; bad verdicts get 
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 import threading
@@ -11,8 +12,11 @@ from typing import Iterator
 
 import httpx
 import pytest
+from click.testing import CliRunner
 
 from conftest import CORPUS
+from qa.cli import main
+from qa.evaluation import read_questions
 from qa.limits import MAX_VERDICTS_PAGE
 from server_process import Server, start_server, stop_server
 
@@ -50,12 +54,16 @@ def private_index(review, destination: Path) -> Path:
 
 def test_a_verdict_is_stored_and_survives_a_restart(review, answer, tmp_path):
     index = private_index(review, tmp_path / "index")
-    quote, other = answer["quotes"][0], answer["passages"][1]
+    quote = answer["quotes"][0]
+    other = next(p for p in answer["passages"] if (p["doc_id"], p["anchor"]) != (quote["doc_id"], quote["anchor"]))
     server = start_server(CORPUS, index, tmp_path / "first.log")
     try:
+        # The reviewer names the paragraph after the quote's as the one that answers.
+        neighbour = httpx.get(f"{server.url}/api/documents/{quote['doc_id']}/paragraphs/{quote['anchor']}").json()
+        right = neighbour["next"] or neighbour["prev"]
         accepted = httpx.post(f"{server.url}/api/verdicts", json=verdict_body(quote, "answers", reviewer="ana"))
         rejected = httpx.post(f"{server.url}/api/verdicts", json=verdict_body(
-            other, "does_not_answer", right_doc_id=quote["doc_id"], right_anchor=quote["anchor"], note="see the first"))
+            other, "does_not_answer", right_doc_id=quote["doc_id"], right_anchor=right, note="see the next"))
     finally:
         stop_server(server)
     assert accepted.status_code == 201, accepted.text
@@ -72,13 +80,37 @@ def test_a_verdict_is_stored_and_survives_a_restart(review, answer, tmp_path):
     finally:
         stop_server(server)
     assert [v["id"] for v in listed] == [rejected.json()["id"], first["id"]]  # newest first
-    assert listed[1] == first and listed[0]["right_anchor"] == quote["anchor"]
+    assert listed[1] == first and listed[0]["right_anchor"] == right
     assert [v["id"] for v in page] == [first["id"]]
 
     with sqlite3.connect(index / "verdicts.sqlite3") as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert db.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
     assert not list(index.glob("gen-*/verdicts.sqlite3*"))  # beside the generations, not inside one
+
+    exported = tmp_path / "verdicts.jsonl"
+    run = CliRunner().invoke(main, ["verdicts", "export", "--index", str(index), "--out", str(exported)])
+    assert run.exit_code == 0, run.output
+    assert "exported 2 questions" in run.stderr
+    lines = [json.loads(line) for line in exported.read_text(encoding="utf-8").splitlines()]
+    assert [set(line) for line in lines] == [{"id", "question", "expect", "kind", "doc"}] * 2
+    assert lines[0]["expect"] == {"snippet": quote["text"], "answer": quote["text"]}
+    assert paragraph_text(review, quote["doc_id"], right).startswith(lines[1]["expect"]["snippet"])
+    questions = read_questions(exported)
+    assert [q.question for q in questions] == [QUESTION, QUESTION] and all(q.snippets for q in questions)
+
+    listing = CliRunner().invoke(main, ["verdicts", "list", "--index", str(index), "--json"])
+    assert [v["id"] for v in json.loads(listing.stdout)] == [v["id"] for v in listed]
+
+    figures = CliRunner().invoke(main, ["eval", str(exported), "--corpus", str(CORPUS), "--index", str(index),
+                                        "--json"])
+    assert figures.exit_code == 0, figures.output
+    report = json.loads(figures.stdout)
+    assert (report["verdict_questions"], report["top_accepted"], report["top_not_rejected"]) == (1, 1.0, 1.0)
+
+
+def paragraph_text(review, doc_id: str, anchor: str) -> str:
+    return httpx.get(f"{review[0].url}/api/documents/{doc_id}/paragraphs/{anchor}").json()["text"]
 
 
 def test_concurrent_verdicts_are_all_kept(review, answer):
