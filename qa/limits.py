@@ -7,7 +7,9 @@ from __future__ import annotations
 
 __all__ = ["MAX_QUESTION_CHARS", "MIN_K", "MAX_K", "MAX_HISTORY", "MAX_DOC_IDS", "MAX_ID_CHARS",
            "MAX_DATE_CHARS", "API_BODY_LIMIT", "UI_BODY_LIMIT", "UI_UPLOAD_LIMIT",
-           "MAX_UPLOAD_MB", "UPLOAD_ENVELOPE", "MAX_TITLE_CHARS"]
+           "MAX_UPLOAD_MB", "UPLOAD_ENVELOPE", "MAX_TITLE_CHARS",
+           "MAX_VERIFY_QUOTES", "MAX_QUOTE_CHARS", "MAX_NOTE_CHARS", "MAX_VERDICTS_PAGE",
+           "VERDICTS_PAGE"]
 
 # A question, a search query, or one earlier question of `history`.
 MAX_QUESTION_CHARS = 2000
@@ -33,3 +35,14 @@ MAX_UPLOAD_MB = 50
 UPLOAD_ENVELOPE = 64 * 1024
 # A title given with an upload.
 MAX_TITLE_CHARS = 300
+# Quotes checked by one `POST /api/verify`. The body limit above bounds them too: 100 quotes of
+# two sentences each, sent back with every field /api/ask gave them, come to about 60 KiB.
+MAX_VERIFY_QUOTES = 100
+# The text of one quote sent back (to verify, or with a verdict): a long paragraph at most.
+MAX_QUOTE_CHARS = 16_000
+# A reviewer's name or note on a verdict.
+MAX_NOTE_CHARS = 2000
+# Verdicts listed by one `GET /api/verdicts`.
+MAX_VERDICTS_PAGE = 500
+# ... and by default.
+VERDICTS_PAGE = 50

@@ -1,4 +1,4 @@
-"""The shapes of the API's error bodies, shared by every route module (the results are qa.results' dataclasses)."""
+"""The API's error shapes, for the `responses` of every route module (the results are qa.results' dataclasses)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-__all__ = ["Problem", "ValidationProblem"]
+from .limits import API_BODY_LIMIT
+
+__all__ = ["Problem", "ValidationProblem", "BAD_INPUT", "TOO_LARGE", "NOT_FOUND"]
 
 
 class Problem(BaseModel):
@@ -15,3 +17,8 @@ class Problem(BaseModel):
 
 class ValidationProblem(Problem):
     errors: list[dict[str, Any]] = Field(default_factory=list, description="Each problem: loc, msg, type.")
+
+
+BAD_INPUT = {422: {"model": ValidationProblem, "description": "Bad input; `detail` says what to change."}}
+TOO_LARGE = {413: {"model": Problem, "description": f"The body is over {API_BODY_LIMIT // 1024} KiB."}}
+NOT_FOUND = {404: {"model": Problem, "description": "No such document or paragraph."}}

@@ -46,6 +46,9 @@ class Cited:
     """How a reviewer finds it: title (source), section and paragraph reference."""
     page: int | None
     """The PDF page the paragraph is on; null for other files."""
+    sha256: str
+    """The document's content hash (of its file's bytes): keep it with a saved answer, and
+    POST /api/verify tells whether the document changed since."""
 
     @classmethod
     def of(cls, document: Document, paragraph: Paragraph, score: float,
@@ -55,7 +58,7 @@ class Cited:
         end = paragraph.end if end is None else end
         return cls(document.doc_id, document.title, document.date, paragraph.section, paragraph.label,
                    paragraph.anchor, document.text[start:end], start, end, round(float(score), 4),
-                   document.citation(paragraph), paragraph.page)
+                   document.citation(paragraph), paragraph.page, document.sha256)
 
 
 @dataclass(frozen=True)
