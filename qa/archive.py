@@ -81,6 +81,10 @@ class Archive:
     def document(self, doc_id: str) -> DocumentDetail:
         return DocumentDetail.of(self._document(doc_id))
 
+    def parsed(self, doc_id: str) -> Document:
+        """The document as parsed (canonical text, paragraphs with references), for the reading page."""
+        return self._document(doc_id)
+
     def paragraph(self, doc_id: str, anchor: str) -> ParagraphDetail:
         """One paragraph with its text, citation and neighbours' anchors (`prev`, `next`)."""
         document = self._document(doc_id)

@@ -9,14 +9,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from .types import Document, Dropped, Paragraph
 
-__all__ = ["Cited", "SearchResult", "AskResult", "DocumentSummary", "ParagraphEntry", "DocumentDetail",
+__all__ = ["permalink", "Cited", "SearchResult", "AskResult", "DocumentSummary", "ParagraphEntry", "DocumentDetail",
            "ParagraphDetail", "IndexInfo", "Health"]
 
 # Read by pydantic (and so FastAPI) when it builds a schema; a plain dict keeps pydantic out of this import.
 _DOCSTRINGS = {"use_attribute_docstrings": True}
+
+
+def permalink(doc_id: str, anchor: str | None = None, start: int | None = None, end: int | None = None) -> str:
+    """The reading page's path: `/d/{doc_id}/{anchor}?start=S&end=E`, each part URL-encoded.
+
+    No anchor: the whole document; no start/end: the whole paragraph."""
+    path = f"/d/{quote(doc_id, safe='')}"
+    if anchor is not None:
+        path += f"/{quote(anchor, safe='')}"
+        if start is not None and end is not None:
+            path += f"?start={int(start)}&end={int(end)}"
+    return path
 
 
 @dataclass(frozen=True)
@@ -46,16 +59,20 @@ class Cited:
     """How a reviewer finds it: title (source), section and paragraph reference."""
     page: int | None
     """The PDF page the paragraph is on; null for other files."""
+    permalink: str
+    """The reading page, a path relative to the server: the paragraph in its document, highlighted, and for
+    a quote its words marked: /d/{doc_id}/{anchor}?start=S&end=E (start and end for quotes only)."""
 
     @classmethod
     def of(cls, document: Document, paragraph: Paragraph, score: float,
            start: int | None = None, end: int | None = None) -> "Cited":
         """The whole `paragraph`, or its sub-span `start:end` (a quote)."""
+        link = permalink(document.doc_id, paragraph.anchor, start, end)
         start = paragraph.start if start is None else start
         end = paragraph.end if end is None else end
         return cls(document.doc_id, document.title, document.date, paragraph.section, paragraph.label,
                    paragraph.anchor, document.text[start:end], start, end, round(float(score), 4),
-                   document.citation(paragraph), paragraph.page)
+                   document.citation(paragraph), paragraph.page, link)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from .archive import Archive
 from .errors import NotFound, QAError, QueryError
 from .limits import (API_BODY_LIMIT, MAX_DATE_CHARS, MAX_DOC_IDS, MAX_HISTORY, MAX_ID_CHARS, MAX_K,
                      MAX_QUESTION_CHARS, MIN_K, UI_BODY_LIMIT, UI_UPLOAD_LIMIT)
+from .reading import add_reading_routes
 from .results import AskResult, DocumentDetail, DocumentSummary, Health, ParagraphDetail, SearchResult
 
 __all__ = ["create_app", "serve", "BodyLimit"]
@@ -128,6 +129,8 @@ def create_app(archive: Archive, *, ui: bool = True) -> FastAPI:
                   anchor: Annotated[str, PathParam(max_length=MAX_ID_CHARS)]) -> ParagraphDetail:
         """One paragraph with its text, citation and its neighbours' anchors."""
         return archive.paragraph(doc_id, anchor)
+
+    add_reading_routes(app, lambda: archive)  # before the chat's mount at /, which would shadow /d/...
 
     if ui:
         import gradio as gr

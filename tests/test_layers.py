@@ -30,6 +30,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("answer",),
     ("results", "evaluation", "archive"),  # the facade and its typed results
     ("reader.train",),
+    ("export", "reading"),  # an answer as Markdown/CSV/JSON; the reading page a permalink opens
     ("ui", "server", "cli"),
 )
 
