@@ -44,7 +44,7 @@ h2 { font-size: 1.05em; margin: 1.6em 0 0.4em; color: #4a4a4a; }
 .paragraph { margin: 0.9em 0; padding: 0.2em 0.6em; scroll-margin-top: 3em; border-left: 5px solid transparent; }
 .paragraph .ref { font: 13px/1.4 system-ui, sans-serif; color: #555; display: block; }
 .paragraph .text { white-space: pre-wrap; }
-.cited { background: #fff3bf; border-left-color: #e8a400; }
+.cited { background: #fff3bf; border-left-color: #e8a400; scroll-margin-top: 20vh; }
 mark { background: #ffd43b; color: inherit; padding: 0.05em 0; }
 .more { font: 14px/1.5 system-ui, sans-serif; }
 @media print {
