@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from . import config
 from .answer import AnswerSettings, Answerer
+from .citecheck import QuoteRef, VerifyResult, check_quotes
 from .embedding import Encoder, load_encoder
 from .errors import NotFound, QueryError
 from .indexer import Refresh, refresh_index
@@ -92,6 +93,20 @@ class Archive:
         if at is None:
             raise NotFound(f"document {doc_id!r} has no paragraph {anchor!r}")
         return ParagraphDetail.at(document, at)
+
+    def check_quotes(self, quotes: Iterable[QuoteRef]) -> VerifyResult:
+        """`POST /api/verify`: where each saved quote stands in the archive now (ok, moved, changed,
+        unknown_document; see qa.citecheck), in order."""
+        quotes = tuple(quotes)
+        for number, quote in enumerate(quotes):
+            if not quote.text.strip():
+                raise QueryError(f"quotes[{number}].text is empty; send each quote's text as the API gave it")
+        return check_quotes(self._documents, quotes)
+
+    @property
+    def index_dir(self) -> Path:
+        """The index folder (the live generation's parent): state kept there outlives every rebuild."""
+        return self.stored.path.parent
 
     def health(self) -> Health:
         return Health.of(self.stored.manifest, len(self._documents), self.answerer.scorer.name)

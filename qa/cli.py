@@ -250,6 +250,7 @@ def eval_command(file, corpus, index, model, sample, seed, readers, as_json) -> 
         for choice in readers:
             scored = archive if choice == readers[0] else archive.with_scorer(load_scorer(choice))
             runs[choice or "default"] = evaluate(scored, questions)
+            runs[choice or "default"].update(_verdict_agreement(scored))
     except QAError as exc:
         _fail(str(exc))
     if as_json:
@@ -268,6 +269,15 @@ def eval_command(file, corpus, index, model, sample, seed, readers, as_json) -> 
     for name, value in figures.items():
         if name != "rows":
             click.echo(f"{name:22} {value}")
+
+
+def _verdict_agreement(archive) -> dict:
+    """With reviewers' verdicts beside the index: how the top quotes agree with them (see qa.verdicts.agreement)."""
+    from .verdicts import DATABASE, agreement, open_store
+
+    if not (archive.index_dir / DATABASE).is_file():
+        return {}
+    return agreement(archive, open_store(archive.index_dir))
 
 
 def _print_side_by_side(runs: dict[str, dict]) -> None:
@@ -296,6 +306,90 @@ def verify(corpus, index) -> None:
     click.echo(f"checked {summary}: {'all hold' if not problems else f'{len(problems)} mismatches'}")
     if problems:
         sys.exit(1)
+
+
+@main.command("verify-quotes")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@corpus_option
+@index_option
+@model_option
+@click.option("--json", "as_json", is_flag=True, help="Print [{line, result}], result as POST /api/verify gives it.")
+def verify_quotes(file, corpus, index, model, as_json) -> None:
+    """Check saved quotes against the archive now: ok, moved, changed or unknown_document, one line a quote.
+
+    FILE holds one quote a line (as /api/ask gave it), or whole /api/ask responses (their quotes are
+    checked). Exit 1 if any quote is changed or unknown, or any line is unusable (named on stderr)."""
+    from .citecheck import read_saved_quotes
+
+    quotes, problems = read_saved_quotes(file.read_text(encoding="utf-8").splitlines())
+    for number, problem in problems:
+        click.echo(f"error: {file}:{number}: {problem}", err=True)
+    archive = _open_archive(corpus, index, model)
+    results = archive.check_quotes(quote for _, quote in quotes).results
+    rows = [(number, result) for (number, _), result in zip(quotes, results)]
+    if as_json:
+        _emit_json([{"line": number, "result": dataclasses.asdict(result)} for number, result in rows])
+    else:
+        for number, result in rows:
+            place = f" {result.doc_id}#{result.anchor} {result.start}-{result.end}" if result.anchor else ""
+            click.echo(f"{number}: {result.status}{place}: {result.detail}")
+    if problems or any(result.status in ("changed", "unknown_document") for _, result in rows):
+        sys.exit(1)
+
+
+@main.group()
+def verdicts() -> None:
+    """Reviewers' verdicts on quotes, kept beside the index (<index>/verdicts.sqlite3)."""
+
+
+def _verdict_store(index):
+    from .verdicts import DATABASE, open_store
+
+    folder = config.index_path(index)
+    if not (folder / DATABASE).is_file():
+        _fail(f"no verdicts in {folder} ({DATABASE} is missing); POST /api/verdicts records them")
+    try:
+        return open_store(folder)
+    except QAError as exc:
+        _fail(str(exc))
+
+
+@verdicts.command("list")
+@index_option
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="How many, newest first.")
+@click.option("--json", "as_json", is_flag=True, help="Print the GET /api/verdicts payload.")
+def verdicts_list(index, limit, as_json) -> None:
+    """The newest verdicts: id, time, verdict, quote's place, question."""
+    found = _verdict_store(index).list(limit)
+    if as_json:
+        _emit_json(found)
+        return
+    for v in found:
+        right = f" → {v.right_doc_id or v.doc_id}#{v.right_anchor}" if v.right_anchor else ""
+        click.echo(f"{v.id:5}  {v.created_at[:19]}  {v.verdict:15}  {v.doc_id}#{v.anchor} {v.start}-{v.end}{right}"
+                   f"  {v.question}")
+
+
+@verdicts.command("export")
+@index_option
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the JSONL here [default: standard output].")
+def verdicts_export(index, out) -> None:
+    """Write the verdicts as eval questions (eval/questions.jsonl's format), for `qa eval`.
+
+    An accepted quote is expected as it stands; a rejected one with the right paragraph named
+    expects that paragraph's first sentence; a rejection naming no paragraph is skipped (counted)."""
+    from .verdicts import export_lines
+
+    lines, skipped = export_lines(_verdict_store(index))
+    text = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+    counts = ", ".join(f"{n} {reason.replace('_', ' ')}" for reason, n in skipped.items())
+    plural = "" if len(lines) == 1 else "s"
+    click.echo(f"exported {len(lines)} question{plural}{f' to {out}' if out else ''}; skipped: {counts}", err=True)
 
 
 @main.command()

@@ -6,7 +6,8 @@ A request over a limit gets a 422 naming the field and the limit; a body over it
 from __future__ import annotations
 
 __all__ = ["MAX_QUESTION_CHARS", "MIN_K", "MAX_K", "MAX_HISTORY", "MAX_DOC_IDS", "MAX_ID_CHARS",
-           "MAX_DATE_CHARS", "API_BODY_LIMIT", "UI_BODY_LIMIT", "UI_UPLOAD_LIMIT"]
+           "MAX_DATE_CHARS", "API_BODY_LIMIT", "UI_BODY_LIMIT", "UI_UPLOAD_LIMIT", "MAX_VERIFY_QUOTES",
+           "MAX_QUOTE_CHARS", "MAX_NOTE_CHARS", "MAX_VERDICTS_PAGE"]
 
 # A question, a search query, or one earlier question of `history`.
 MAX_QUESTION_CHARS = 2000
@@ -26,3 +27,12 @@ API_BODY_LIMIT = 64 * 1024
 UI_BODY_LIMIT = 4 * 1024 * 1024
 # Files posted to Gradio's own upload route: the UI takes none, so this is kept tiny.
 UI_UPLOAD_LIMIT = 1024 * 1024
+# Quotes checked by one `POST /api/verify`. The body limit above bounds them too: 100 quotes of
+# two sentences each, sent back with every field /api/ask gave them, come to about 60 KiB.
+MAX_VERIFY_QUOTES = 100
+# The text of one quote sent back (to verify, or with a verdict): a long paragraph at most.
+MAX_QUOTE_CHARS = 16_000
+# A reviewer's name or note on a verdict.
+MAX_NOTE_CHARS = 2000
+# Verdicts listed by one `GET /api/verdicts`.
+MAX_VERDICTS_PAGE = 500

@@ -59,6 +59,9 @@ class Cited:
     """How a reviewer finds it: title (source), section and paragraph reference."""
     page: int | None
     """The PDF page the paragraph is on; null for other files."""
+    sha256: str
+    """The document's content hash (of its file's bytes): keep it with a saved answer, and
+    POST /api/verify tells whether the document changed since."""
     permalink: str
     """The reading page, a path relative to the server: the paragraph in its document, highlighted, and for
     a quote its words marked: /d/{doc_id}/{anchor}?start=S&end=E (start and end for quotes only)."""
@@ -72,7 +75,7 @@ class Cited:
         end = paragraph.end if end is None else end
         return cls(document.doc_id, document.title, document.date, paragraph.section, paragraph.label,
                    paragraph.anchor, document.text[start:end], start, end, round(float(score), 4),
-                   document.citation(paragraph), paragraph.page, link)
+                   document.citation(paragraph), paragraph.page, document.sha256, link)
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,11 @@ from .archive import Archive
 from .errors import NotFound, QAError, QueryError
 from .limits import (API_BODY_LIMIT, MAX_DATE_CHARS, MAX_DOC_IDS, MAX_HISTORY, MAX_ID_CHARS, MAX_K,
                      MAX_QUESTION_CHARS, MIN_K, UI_BODY_LIMIT, UI_UPLOAD_LIMIT)
+from .problems import BAD_INPUT, NOT_FOUND, TOO_LARGE
 from .reading import add_reading_routes
 from .results import AskResult, DocumentDetail, DocumentSummary, Health, ParagraphDetail, SearchResult
+from .verdict_routes import add_verdict_routes
+from .verify_routes import add_verify_routes
 
 __all__ = ["create_app", "serve", "BodyLimit"]
 
@@ -65,20 +68,9 @@ class AskRequest(_Request):
     _question_not_blank = field_validator("question")(_not_blank)
 
 
-# -- error shapes (the results are qa.results' dataclasses) -----------------------------------
+# -- error shapes: qa.problems ------------------------------------------------------------------
 
-
-class Problem(BaseModel):
-    detail: str = Field(description="What was wrong and what to do about it.")
-
-
-class ValidationProblem(Problem):
-    errors: list[dict[str, Any]] = Field(default_factory=list, description="Each problem: loc, msg, type.")
-
-
-_BAD_INPUT = {422: {"model": ValidationProblem, "description": "Bad input; `detail` says what to change."}}
-_TOO_LARGE = {413: {"model": Problem, "description": f"The body is over {API_BODY_LIMIT // 1024} KiB."}}
-_NOT_FOUND = {404: {"model": Problem, "description": "No such document or paragraph."}}
+_BAD_INPUT, _TOO_LARGE, _NOT_FOUND = BAD_INPUT, TOO_LARGE, NOT_FOUND
 
 
 # -- the app -------------------------------------------------------------------------------
@@ -130,6 +122,8 @@ def create_app(archive: Archive, *, ui: bool = True) -> FastAPI:
         """One paragraph with its text, citation and its neighbours' anchors."""
         return archive.paragraph(doc_id, anchor)
 
+    add_verdict_routes(app, lambda: archive)
+    add_verify_routes(app, lambda: archive)
     add_reading_routes(app, lambda: archive)  # before the chat's mount at /, which would shadow /d/...
 
     if ui:
@@ -166,7 +160,8 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(QueryError)
     async def bad_query(request: Request, exc: QueryError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=422)
+        # The shape documented for every 422 (ValidationProblem); `detail` names the field.
+        return JSONResponse({"detail": str(exc), "errors": []}, status_code=422)
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> JSONResponse:
@@ -215,6 +210,8 @@ def _explain(error: dict[str, Any]) -> str:
     if kind == "too_long":
         return f"{field} has too many items; the limit is {ctx.get('max_length')}"
     if kind in ("greater_than_equal", "less_than_equal", "int_type", "int_parsing", "int_from_float"):
+        if field != "k":
+            return f"{field} must be a whole number, not {value!r}"
         return f"{field} must be a whole number from {MIN_K} to {MAX_K}, not {value!r}"
     if kind == "value_error":
         return f"{field} {str(error.get('msg', '')).removeprefix('Value error, ')}"

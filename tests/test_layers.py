@@ -28,10 +28,10 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("reader.model", "reader.data", "reader.evaluate", "reader.export", "reader"),
     ("scoring",),
     ("answer",),
-    ("results", "evaluation", "archive"),  # the facade and its typed results
+    ("results", "evaluation", "citecheck", "verdicts", "archive"),  # the facade and its typed results
     ("reader.train",),
     ("export", "reading"),  # an answer as Markdown/CSV/JSON; the reading page a permalink opens
-    ("ui", "server", "cli"),
+    ("problems", "verdict_routes", "verify_routes", "ui", "server", "cli"),
 )
 
 

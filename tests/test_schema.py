@@ -92,7 +92,16 @@ def assert_served_as_documented(openapi: dict[str, Any], method: str, route: str
 def exchanges(base: str, doc_id: str, anchor: str) -> list[tuple[str, str, httpx.Response]]:
     """One call of each route (and of each error a route documents), as (method, route, response)."""
     with httpx.Client(base_url=base, timeout=60) as api:
+        whole = api.get(f"/api/documents/{doc_id}/paragraphs/{anchor}").json()
+        verdict = {"question": "What does it say?", "doc_id": doc_id, "anchor": anchor, "start": whole["start"],
+                   "end": whole["end"], "text": whole["text"], "verdict": "answers"}
         return [
+            ("post", "/api/verdicts", api.post("/api/verdicts", json=verdict)),
+            ("post", "/api/verdicts", api.post("/api/verdicts", json={**verdict, "text": "not there"})),
+            ("get", "/api/verdicts", api.get("/api/verdicts")),
+            ("get", "/api/verdicts", api.get("/api/verdicts", params={"limit": 0})),
+            ("post", "/api/verify", api.post("/api/verify", json={"quotes": [verdict, {**verdict, "doc_id": "gone"}]})),
+            ("post", "/api/verify", api.post("/api/verify", json={"quotes": [{"doc_id": doc_id}]})),
             ("get", "/api/health", api.get("/api/health")),
             ("get", "/api/documents", api.get("/api/documents")),
             ("get", "/api/documents/{doc_id}", api.get(f"/api/documents/{doc_id}")),
@@ -113,7 +122,7 @@ def test_every_route_serves_what_its_schema_says(live_server, openapi):
     served = exchanges(live_server.url, REPORT_DEC_2010, "C4")
     assert {(method, route) for method, route, _ in served} == {
         (method, route) for route, operations in openapi["paths"].items() for method in operations}
-    assert sorted({response.status_code for _, _, response in served}) == [200, 404, 413, 422]
+    assert sorted({response.status_code for _, _, response in served}) == [200, 201, 404, 413, 422]
     for method, route, response in served:
         assert_served_as_documented(openapi, method, route, response)
     bodies = {(route, response.status_code, i): response.json() for i, (_, route, response) in enumerate(served)}
