@@ -148,13 +148,13 @@ class Archive:
             took_ms=_ms(began),
             message="" if ranked.answered else _refusal(ranked.absent_numbers),
             searched=analysis.searched,
-            quotes=tuple(self._quote(q) for q in ranked.quotes),
+            quotes=tuple(self._quote(q, question) for q in ranked.quotes),
             passages=tuple(self._passage(h.doc_id, h.anchor, h.score) for h in ranked.hits),
         )
 
-    def _quote(self, quote: Quote) -> Cited:
+    def _quote(self, quote: Quote, question: str) -> Cited:
         document = self._documents[quote.doc_id]
-        return Cited.of(document, document.paragraph(quote.anchor), quote.score, quote.start, quote.end)
+        return Cited.of(document, document.paragraph(quote.anchor), quote.score, quote.start, quote.end, question)
 
     def _passage(self, doc_id: str, anchor: str, score: float) -> Cited:
         document = self._documents[doc_id]

@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse
 
 from .archive import Archive
 from .errors import NotFound
+from .limits import MAX_QUESTION_CHARS
 from .results import permalink
 from .types import Document, Paragraph
 
@@ -47,8 +48,12 @@ h2 { font-size: 1.05em; margin: 1.6em 0 0.4em; color: #4a4a4a; }
 .cited { background: #fff3bf; border-left-color: #e8a400; scroll-margin-top: 20vh; }
 mark { background: #ffd43b; color: inherit; padding: 0.05em 0; }
 .more { font: 14px/1.5 system-ui, sans-serif; }
+#verdict { font: 15px/1.5 system-ui, sans-serif; border: 1px solid #c9c9c9; border-radius: 6px; padding: 0.4em 0.9em;
+  margin: 1em 0; background: #f4f6fa; }
+#verdict button { font: inherit; margin: 0.2em 0.4em 0.2em 0; }
+#verdict .said { font-weight: 600; }
 @media print {
-  nav, .more { display: none; }
+  nav, .more, #verdict { display: none; }
   body { background: #fff; font-size: 12pt; }
   .paragraph .ref { color: #000; text-decoration: none; }
   .cited { border-left: 3pt solid #000; background: none; }
@@ -56,15 +61,42 @@ mark { background: #ffd43b; color: inherit; padding: 0.05em 0; }
 }
 """.strip()
 
-# Opened from a permalink without a #fragment: bring the cited paragraph into view.
-SCRIPT = "if (!location.hash) { const c = document.querySelector('.cited'); if (c) c.scrollIntoView(); }"
+# Opened from a permalink without a #fragment: bring the cited paragraph into view. With a question
+# (`q`), the verdict buttons POST /api/verdicts; every value comes from the page's data attributes
+# and text, and the reply is shown with textContent (never as HTML).
+SCRIPT = """
+if (!location.hash) { const c = document.querySelector('.cited'); if (c) c.scrollIntoView(); }
+const review = document.getElementById('verdict');
+if (review) {
+  const said = review.querySelector('.said');
+  for (const button of review.querySelectorAll('button[data-verdict]')) {
+    button.addEventListener('click', async () => {
+      const d = review.dataset, verdict = button.dataset.verdict;
+      const body = {question: d.question, doc_id: d.doc, anchor: d.anchor, start: Number(d.start),
+                    end: Number(d.end), text: document.querySelector('.cited mark').textContent, verdict};
+      const right = review.querySelector('select').value;
+      if (right && verdict === 'does_not_answer') body.right_anchor = right;
+      said.textContent = 'Saving…';
+      try {
+        const response = await fetch('/api/verdicts', {method: 'POST', body: JSON.stringify(body),
+                                                       headers: {'Content-Type': 'application/json'}});
+        const data = await response.json();
+        said.textContent = !response.ok ? `Not recorded: ${data.detail}` :
+          `Recorded as verdict ${data.id} (${data.created_at}): ` +
+          (data.verdict === 'answers' ? 'answers the question' : 'does not answer it') +
+          (data.right_anchor ? `; the right paragraph: ${data.right_anchor}` : '') + '.';
+      } catch (error) { said.textContent = `Not recorded: ${error}`; }
+    });
+  }
+}
+""".strip()
 
 
 def _sha256(source: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(source.encode()).digest()).decode() + "'"
 
 
-CSP = (f"default-src 'none'; style-src {_sha256(STYLE)}; script-src {_sha256(SCRIPT)}; "
+CSP = (f"default-src 'none'; style-src {_sha256(STYLE)}; script-src {_sha256(SCRIPT)}; connect-src 'self'; "
        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 
 
@@ -77,9 +109,10 @@ class Span:
 
 
 def render_document(document: Document, anchor: str | None = None, span: Span | None = None,
-                    *, long_document: int = LONG_DOCUMENT, window: int = WINDOW) -> str:
+                    question: str | None = None, *, long_document: int = LONG_DOCUMENT, window: int = WINDOW) -> str:
     """The reading page of `document`; with `anchor`, that paragraph highlighted and, with `span`, the
     span marked in it. A span outside the paragraph leaves it unmarked, with a notice saying so.
+    With `question` too (and the span marked), buttons to record whether the quote answers it.
 
     Raises NotFound for an anchor the document does not have."""
     paragraphs = document.paragraphs
@@ -99,6 +132,8 @@ def render_document(document: Document, anchor: str | None = None, span: Span | 
     if notice:
         parts.append(f'<p class="notice" role="alert">{escape(notice)}</p>')
     parts.append("<main>")
+    if marked is not None and question:
+        parts.append(_verdict_panel(document, cited, marked, question, paragraphs[first:last]))
     if first > 0:
         parts.append(f'<p class="more"><a href="{whole}#{escape(paragraphs[first - 1].anchor)}">{first} earlier '
                      f'paragraphs: read the whole document</a></p>')
@@ -129,6 +164,23 @@ def _span_notice(paragraph: Paragraph, span: Span) -> str:
     return (f"The quoted span {span.start}–{span.end} is not inside this paragraph (its text runs from "
             f"{paragraph.start} to {paragraph.end}), so nothing is marked: the document may have changed "
             f"since the link was made. The paragraph is shown whole.")
+
+
+def _verdict_panel(document: Document, cited: Paragraph, span: Span, question: str,
+                   shown: tuple[Paragraph, ...]) -> str:
+    """Two buttons that record whether the marked quote answers `question`, and an optional right paragraph."""
+    data = {"question": question, "doc": document.doc_id, "anchor": cited.anchor, "start": str(span.start),
+            "end": str(span.end)}
+    attributes = " ".join(f'data-{name}="{escape(value)}"' for name, value in data.items())
+    choices = "".join(f'<option value="{escape(p.anchor)}">{escape(p.reference)} · {escape(p.anchor)}</option>'
+                      for p in shown if p is not cited)
+    return (f'<section id="verdict" aria-label="Review" {attributes}>\n'
+            f"<p>Question: <q>{escape(question)}</q></p>\n<p>Does the marked quote answer it?\n"
+            '<button type="button" data-verdict="answers">answers the question</button>\n'
+            '<button type="button" data-verdict="does_not_answer">does not</button></p>\n'
+            f'<p><label>If not, the paragraph that does (optional): <select name="right_anchor">'
+            f'<option value="">—</option>{choices}</select></label></p>\n'
+            '<p class="said" role="status" aria-live="polite"></p>\n</section>')
 
 
 def _header(document: Document, cited: Paragraph | None) -> str:
@@ -195,6 +247,13 @@ def _span(request: Request) -> Span | None:
     return Span(start, end)
 
 
+def _question(request: Request) -> str | None:
+    question = (request.query_params.get("q") or "").strip()
+    if len(question) > MAX_QUESTION_CHARS:
+        raise _BadAddress(f"q (the question) is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}")
+    return question or None
+
+
 def _html(page: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(page, status_code=status, headers={"Content-Security-Policy": CSP,
                                                             "X-Content-Type-Options": "nosniff"})
@@ -213,6 +272,7 @@ def add_reading_routes(app: FastAPI, current: Callable[[], Archive]) -> None:
     def reply(doc_id: str, anchor: str | None, request: Request) -> HTMLResponse:
         try:
             span = _span(request) if anchor is not None else None
+            question = _question(request)
         except _BadAddress as exc:
             return _html(render_problem("Bad address", str(exc)), 422)
         archive = current()
@@ -221,7 +281,7 @@ def add_reading_routes(app: FastAPI, current: Callable[[], Archive]) -> None:
         except NotFound:
             return _not_found(f"document {doc_id[:SHOWN_ID_CHARS]!r}")
         try:
-            return _html(render_document(document, anchor, span))
+            return _html(render_document(document, anchor, span, question))
         except NotFound:
             return _not_found(f"paragraph {(anchor or '')[:SHOWN_ID_CHARS]!r} in the document {document.title!r}")
 

@@ -126,3 +126,26 @@ def test_a_problem_page_escapes_what_it_echoes():
     assert SCRIPT_PAYLOAD in tree.css_first(".notice").text()
     assert tree.css("img") == [] and [node.text() for node in tree.css("script")] == [SCRIPT]
 
+
+
+def test_a_quote_with_its_question_gets_the_verdict_buttons_and_nothing_else_does(documents, payload_document):
+    document = documents[REPORT_DEC_2010]
+    paragraph = document.paragraph("C4")
+    span = Span(paragraph.start, paragraph.start + 30)
+    panel = parse(render_document(document, "C4", span, "What did the review find?")).css_first("#verdict")
+    assert panel.attributes["data-question"] == "What did the review find?"
+    assert (panel.attributes["data-doc"], panel.attributes["data-anchor"]) == (REPORT_DEC_2010, "C4")
+    assert (int(panel.attributes["data-start"]), int(panel.attributes["data-end"])) == (span.start, span.end)
+    assert [b.text() for b in panel.css("button")] == ["answers the question", "does not"]
+    choices = [o.attributes["value"] for o in panel.css("option")]
+    assert choices[0] == "" and "C4" not in choices and len(choices) == len(document.paragraphs)
+    # No question, no span, or a span that no longer fits: nothing to judge.
+    assert parse(render_document(document, "C4", span)).css("#verdict") == []
+    assert parse(render_document(document, "C4", None, "What?")).css("#verdict") == []
+    assert parse(render_document(document, "C4", Span(0, 5), "What?")).css("#verdict") == []
+    # A question holding markup stays text, in the attribute and on the page.
+    target = next(p for p in payload_document.paragraphs if SCRIPT_PAYLOAD in payload_document.paragraph_text(p))
+    tree = parse(render_document(payload_document, target.anchor, Span(target.start, target.end), SCRIPT_PAYLOAD))
+    assert tree.css_first("#verdict").attributes["data-question"] == SCRIPT_PAYLOAD
+    assert tree.css_first("#verdict q").text() == SCRIPT_PAYLOAD
+    assert tree.css("img, [onerror]") == [] and len(tree.css("script")) == 1

@@ -106,3 +106,29 @@ def test_the_answer_exports_as_markdown_to_copy_and_to_download(page, live_serve
     for quote in answer["quotes"]:
         assert "\n".join(f"> {line}" for line in quote["text"].split("\n")) in saved
         assert f"[open in context]({live_server.url}{quote['permalink']})" in saved  # absolute: the chat knows its server
+
+
+def test_a_reviewer_records_verdicts_on_the_reading_page(page, live_server):
+    answer = api_answer(live_server.url, QUESTION)
+    first, second = answer["quotes"][:2]
+    page.goto(live_server.url + first["permalink"])  # cold, with the question in `q`
+    assert page.locator("#verdict q").inner_text() == QUESTION
+    said = page.locator("#verdict .said")
+    page.get_by_role("button", name="answers the question").click()
+    said.filter(has_text="Recorded as verdict").wait_for(timeout=ANSWER_TIMEOUT)
+    assert said.inner_text().endswith(": answers the question.")
+
+    page.goto(live_server.url + second["permalink"])
+    paragraph = httpx.get(f"{live_server.url}/api/documents/{second['doc_id']}/paragraphs/{second['anchor']}").json()
+    right = paragraph["prev"] or paragraph["next"]
+    page.locator("#verdict select").select_option(right)
+    page.get_by_role("button", name="does not").click()
+    said.filter(has_text="Recorded as verdict").wait_for(timeout=ANSWER_TIMEOUT)
+    assert f"does not answer it; the right paragraph: {right}." in said.inner_text()
+
+    stored = httpx.get(f"{live_server.url}/api/verdicts", params={"limit": 2}).json()
+    assert [(v["question"], v["doc_id"], v["anchor"], v["start"], v["end"], v["verdict"], v["right_anchor"])
+            for v in stored] == [
+        (QUESTION, second["doc_id"], second["anchor"], second["start"], second["end"], "does_not_answer", right),
+        (QUESTION, first["doc_id"], first["anchor"], first["start"], first["end"], "answers", None)]
+    assert stored[1]["text"] == first["text"]

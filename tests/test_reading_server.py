@@ -4,6 +4,7 @@ bad, unknown and traversal-looking addresses get 404/422 pages, never a file."""
 from __future__ import annotations
 
 from html import escape
+from urllib.parse import quote as quote_url
 
 import httpx
 import pytest
@@ -35,7 +36,8 @@ def test_every_quote_permalink_opens_a_page_with_the_quote_marked_and_the_paragr
     answer = api.post("/api/ask", json={"question": question}).json()
     assert answer["answered"] and answer["quotes"]
     for quote in answer["quotes"]:
-        assert quote["permalink"] == f"/d/{quote['doc_id']}/{quote['anchor']}?start={quote['start']}&end={quote['end']}"
+        assert quote["permalink"] == (f"/d/{quote['doc_id']}/{quote['anchor']}?start={quote['start']}&end={quote['end']}"
+                                      f"&q={quote_url(question, safe='')}")
         response = api.get(quote["permalink"])
         assert response.status_code == 200
         assert f"<mark>{escape(quote['text'], quote=True)}</mark>" in response.text
@@ -46,6 +48,7 @@ def test_every_quote_permalink_opens_a_page_with_the_quote_marked_and_the_paragr
         assert reference and quote["citation"].endswith(reference)  # "…, para 6": the paragraph's own reference
         assert tree.css_first(".citation").text() == f"Cited: {quote['citation']}"
         assert tree.css_first("h1").text() == quote["title"]
+        assert tree.css_first("#verdict q").text() == question  # the reviewer sees what was asked
 
 
 def test_a_passage_permalink_opens_its_paragraph_highlighted_without_a_mark(api):
@@ -70,13 +73,15 @@ def test_offsets_outside_the_paragraph_render_with_a_notice(api):
     assert "0–12 is not inside this paragraph" in tree.css_first(".notice").text() and tree.css("mark") == []
 
 
-@pytest.mark.parametrize("query", ["start=abc&end=12", "start=-1&end=12", "start=12", "end=12", "start=1e3&end=2000",
-                                   "start=%00&end=3", "start=99999999999&end=99999999999"])
-def test_garbage_offsets_are_a_422_page_naming_the_problem(api, query):
+@pytest.mark.parametrize(("query", "named"), [
+    ("start=abc&end=12", "start"), ("start=-1&end=12", "start"), ("start=12", "both start and end"),
+    ("end=12", "both start and end"), ("start=1e3&end=2000", "start"), ("start=%00&end=3", "start"),
+    ("start=5&end=99999999999", "end"), ("start=1&end=12&q=" + "x" * 2001, "q (the question)"),
+], ids=["letters", "negative", "start only", "end only", "exponent", "NUL", "huge", "long question"])
+def test_garbage_in_the_address_is_a_422_page_naming_the_problem(api, query, named):
     response = api.get(f"/d/{REPORT_DEC_2010}/C4?{query}")
     assert response.status_code == 422
-    notice = page_of(response).css_first(".notice").text()
-    assert "start" in notice or "end" in notice
+    assert named in page_of(response).css_first(".notice").text()
 
 
 @pytest.mark.parametrize("path", [
