@@ -132,8 +132,6 @@ def render_document(document: Document, anchor: str | None = None, span: Span | 
     if notice:
         parts.append(f'<p class="notice" role="alert">{escape(notice)}</p>')
     parts.append("<main>")
-    if marked is not None and question:
-        parts.append(_verdict_panel(document, cited, marked, question, paragraphs[first:last]))
     if first > 0:
         parts.append(f'<p class="more"><a href="{whole}#{escape(paragraphs[first - 1].anchor)}">{first} earlier '
                      f'paragraphs: read the whole document</a></p>')
@@ -144,6 +142,8 @@ def render_document(document: Document, anchor: str | None = None, span: Span | 
             if section:
                 parts.append(f"<h2>{escape(section)}</h2>")
         parts.append(_paragraph(document, paragraph, paragraph is cited, marked if paragraph is cited else None))
+        if paragraph is cited and marked is not None and question:  # right under the quote it judges
+            parts.append(_verdict_panel(document, cited, marked, question, paragraphs[first:last]))
     if last < len(paragraphs):
         parts.append(f'<p class="more"><a href="{whole}#{escape(paragraphs[last].anchor)}">{len(paragraphs) - last} '
                      f'later paragraphs: read the whole document</a></p>')
