@@ -6,8 +6,9 @@ A request over a limit gets a 422 naming the field and the limit; a body over it
 from __future__ import annotations
 
 __all__ = ["MAX_QUESTION_CHARS", "MIN_K", "MAX_K", "MAX_HISTORY", "MAX_DOC_IDS", "MAX_ID_CHARS",
-           "MAX_DATE_CHARS", "API_BODY_LIMIT", "UI_BODY_LIMIT", "UI_UPLOAD_LIMIT", "MAX_VERIFY_QUOTES",
-           "MAX_QUOTE_CHARS", "MAX_NOTE_CHARS", "MAX_VERDICTS_PAGE"]
+           "MAX_DATE_CHARS", "API_BODY_LIMIT", "UI_BODY_LIMIT", "UI_UPLOAD_LIMIT",
+           "MAX_UPLOAD_MB", "UPLOAD_ENVELOPE", "MAX_TITLE_CHARS", "MAX_VERIFY_QUOTES", "MAX_QUOTE_CHARS",
+           "MAX_NOTE_CHARS", "VERDICTS_PAGE", "MAX_VERDICTS_PAGE"]
 
 # A question, a search query, or one earlier question of `history`.
 MAX_QUESTION_CHARS = 2000
@@ -27,6 +28,12 @@ API_BODY_LIMIT = 64 * 1024
 UI_BODY_LIMIT = 4 * 1024 * 1024
 # Files posted to Gradio's own upload route: the UI takes none, so this is kept tiny.
 UI_UPLOAD_LIMIT = 1024 * 1024
+# A document posted to POST /api/documents (or `qa add`), in MiB; `--max-upload-mb` or $QA_MAX_UPLOAD_MB.
+MAX_UPLOAD_MB = 50
+# Room for the multipart framing and the title/date fields around the file on the upload route.
+UPLOAD_ENVELOPE = 64 * 1024
+# A title given with an upload.
+MAX_TITLE_CHARS = 300
 # Quotes checked by one `POST /api/verify`. The body limit above bounds them too: 100 quotes of
 # two sentences each, sent back with every field /api/ask gave them, come to about 60 KiB.
 MAX_VERIFY_QUOTES = 100
@@ -34,5 +41,6 @@ MAX_VERIFY_QUOTES = 100
 MAX_QUOTE_CHARS = 16_000
 # A reviewer's name or note on a verdict.
 MAX_NOTE_CHARS = 2000
-# Verdicts listed by one `GET /api/verdicts`.
+# Verdicts listed by one `GET /api/verdicts` (or `qa verdicts list`): when no limit is given, and at most.
+VERDICTS_PAGE = 50
 MAX_VERDICTS_PAGE = 500

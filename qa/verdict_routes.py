@@ -9,8 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from .archive import Archive
 from .errors import QueryError
+from .limits import (MAX_ID_CHARS, MAX_NOTE_CHARS, MAX_QUESTION_CHARS, MAX_QUOTE_CHARS, MAX_VERDICTS_PAGE,
+                     VERDICTS_PAGE)
 from .problems import BAD_INPUT, TOO_LARGE
-from .limits import MAX_ID_CHARS, MAX_NOTE_CHARS, MAX_QUESTION_CHARS, MAX_QUOTE_CHARS, MAX_VERDICTS_PAGE
 from .verdicts import Judgement, Verdict, VerdictDraft, expectation, open_store
 
 __all__ = ["VerdictRequest", "add_verdict_routes"]
@@ -56,7 +57,7 @@ def add_verdict_routes(app: FastAPI, current: Callable[[], Archive]) -> None:
         return open_store(archive.index_dir).add(draft, sha256, expected)
 
     @app.get("/api/verdicts", response_model=list[Verdict], tags=["review"], responses=BAD_INPUT)
-    def list_verdicts(limit: Annotated[int, Query(description=f"How many, 1 to {MAX_VERDICTS_PAGE}.")] = 50,
+    def list_verdicts(limit: Annotated[int, Query(description=f"How many, 1 to {MAX_VERDICTS_PAGE}.")] = VERDICTS_PAGE,
                       offset: Annotated[int, Query(description="How many of the newest to pass over.")] = 0,
                       ) -> list[Verdict]:
         """Recorded verdicts, newest first."""
@@ -64,4 +65,4 @@ def add_verdict_routes(app: FastAPI, current: Callable[[], Archive]) -> None:
             raise QueryError(f"limit must be a whole number from 1 to {MAX_VERDICTS_PAGE}, not {limit}")
         if offset < 0:
             raise QueryError(f"offset must be 0 or more, not {offset}")
-        return open_store(current().index_dir).list(limit, offset)
+        return open_store(current().index_dir).newest(limit, offset)

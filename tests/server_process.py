@@ -36,6 +36,8 @@ PAYLOAD_CATALOG = {"title": "Markup <img src=x onerror=alert(5)> notes", "date":
 
 
 _SERVERS: dict[str, Server] = {}
+# The shared servers are a plain local archive whatever the caller's environment: no uploads, no login.
+PLAIN = {"QA_ADMIN_TOKEN": "", "QA_AUTH": ""}
 
 
 def _shared(key: str, make) -> Iterator[Server]:
@@ -52,7 +54,7 @@ def live_server(tmp_path_factory) -> Iterator[Server]:
     """The app on the real archive, its index built into a session temporary folder."""
     def make() -> Server:
         folder = tmp_path_factory.mktemp("live-server")
-        return start_server(CORPUS, folder / "index", folder / "server.log")
+        return start_server(CORPUS, folder / "index", folder / "server.log", env=PLAIN)
 
     yield from _shared("archive", make)
 
@@ -66,6 +68,6 @@ def payload_server(tmp_path_factory) -> Iterator[Server]:
         corpus.mkdir()
         (corpus / f"{PAYLOAD_DOC}.txt").write_text(PAYLOAD_TEXT, encoding="utf-8")
         (corpus / "catalog.json").write_text(json.dumps({f"{PAYLOAD_DOC}.txt": PAYLOAD_CATALOG}), encoding="utf-8")
-        return start_server(corpus, folder / "index", folder / "server.log")
+        return start_server(corpus, folder / "index", folder / "server.log", env=PLAIN)
 
     yield from _shared("payload", make)

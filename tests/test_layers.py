@@ -17,7 +17,7 @@ PACKAGE = ROOT / "qa"
 
 # Earlier layers first. A module in no layer fails the test: place it when you add it.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("errors", "types", "config", "limits", "runtime"),
+    ("errors", "types", "config", "limits", "runtime", "atomic", "access"),
     ("profile",),
     ("documents",),  # parsing: text, HTML, PDF, structure, catalog
     ("chunking", "lexical"),
@@ -28,10 +28,11 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("reader.model", "reader.data", "reader.evaluate", "reader.export", "reader"),
     ("scoring",),
     ("answer",),
-    ("results", "evaluation", "citecheck", "verdicts", "archive"),  # the facade and its typed results
+    ("results", "evaluation", "citecheck", "verdicts", "archive", "problems"),  # the facade and its typed results (and error shapes)
+    ("live",),  # the facade swapped whole when a document is added or removed
     ("reader.train",),
     ("export", "reading"),  # an answer as Markdown/CSV/JSON; the reading page a permalink opens
-    ("problems", "verdict_routes", "verify_routes", "ui", "server", "cli"),
+    ("ui", "server", "cli", "document_routes", "cli_live", "verdict_routes", "verify_routes"),
 )
 
 
