@@ -264,12 +264,17 @@ def _not_found(what: str) -> HTMLResponse:
                                              "since the link was made; the chat at / searches what it holds."), 404)
 
 
-def add_reading_routes(app: FastAPI, current: Callable[[], Archive]) -> None:
+def add_reading_routes(app: FastAPI, current: Callable[[], Archive],
+                       may_read: Callable[[Request], bool] | None = None) -> None:
     """`GET /d/{doc_id}` (a whole document) and `GET /d/{doc_id}/{anchor}` (a cited paragraph, with
     `?start=S&end=E` a quote marked): HTML pages, not in the OpenAPI schema. Register them before
-    mounting the chat at /, which would otherwise answer for these paths."""
+    mounting the chat at /, which would otherwise answer for these paths. With `may_read` (login on),
+    a request it refuses gets a 401 page."""
 
     def reply(doc_id: str, anchor: str | None, request: Request) -> HTMLResponse:
+        if may_read is not None and not may_read(request):
+            return _html(render_problem("Log in first", "This archive needs a login: log in to the chat at / "
+                                                        "(or send a user's API token), then open this link again."), 401)
         try:
             span = _span(request) if anchor is not None else None
             question = _question(request)
