@@ -89,6 +89,10 @@ class Archive:
     def document(self, doc_id: str) -> DocumentDetail:
         return DocumentDetail.of(self._document(doc_id))
 
+    def parsed(self, doc_id: str) -> Document:
+        """The document as parsed (canonical text, paragraphs with references), for the reading page."""
+        return self._document(doc_id)
+
     def paragraph(self, doc_id: str, anchor: str) -> ParagraphDetail:
         """One paragraph with its text, citation and neighbours' anchors (`prev`, `next`)."""
         document = self._document(doc_id)
@@ -151,13 +155,13 @@ class Archive:
             took_ms=_ms(began),
             message="" if ranked.answered else _refusal(ranked.absent_numbers),
             searched=analysis.searched,
-            quotes=tuple(self._quote(q) for q in ranked.quotes),
+            quotes=tuple(self._quote(q, question) for q in ranked.quotes),
             passages=tuple(self._passage(h.doc_id, h.anchor, h.score) for h in ranked.hits),
         )
 
-    def _quote(self, quote: Quote) -> Cited:
+    def _quote(self, quote: Quote, question: str) -> Cited:
         document = self._documents[quote.doc_id]
-        return Cited.of(document, document.paragraph(quote.anchor), quote.score, quote.start, quote.end)
+        return Cited.of(document, document.paragraph(quote.anchor), quote.score, quote.start, quote.end, question)
 
     def _passage(self, doc_id: str, anchor: str, score: float) -> Cited:
         document = self._documents[doc_id]

@@ -11,6 +11,7 @@ import click
 
 from . import config
 from .errors import QAError
+from .export import FORMATS
 from .limits import MAX_UPLOAD_MB, VERDICTS_PAGE
 
 __all__ = ["main"]
@@ -196,16 +197,26 @@ def search(query, k, doc_ids, date_from, date_to, corpus, index, model, as_json)
 @index_option
 @model_option
 @reader_option
-@click.option("--json", "as_json", is_flag=True, help="Print the POST /api/ask payload.")
-def ask(question, k, history, doc_ids, date_from, date_to, corpus, index, model, reader, as_json) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print the POST /api/ask payload (as --format json).")
+@click.option("--format", "form", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="markdown: quotes as block quotes, citations with permalinks; csv: one row a quote; "
+                   "json: the POST /api/ask payload.")
+@click.option("--base-url", default="", help="Server address to make permalinks absolute, e.g. http://127.0.0.1:7860.")
+def ask(question, k, history, doc_ids, date_from, date_to, corpus, index, model, reader, as_json, form,
+        base_url) -> None:
     """Verbatim quotes that answer QUESTION, with citations; or "not in the archive"."""
+    from .export import to_csv, to_json, to_markdown
+
     archive = _open_archive(corpus, index, model, reader=reader)
     try:
         result = archive.ask(question, list(history), k, list(doc_ids) or None, date_from, date_to)
     except QAError as exc:
         _fail(str(exc))
-    if as_json:
-        _emit_json(result)
+    if as_json or form == "json":
+        click.echo(to_json(result))
+        return
+    if form in ("markdown", "csv"):
+        click.echo((to_markdown if form == "markdown" else to_csv)(result, base_url), nl=False)
         return
     if not result.answered:
         click.echo(result.message + "\n")
@@ -350,11 +361,12 @@ def _verdict_store(index):
 
 @verdicts.command("list")
 @index_option
-@click.option("--limit", type=click.IntRange(min=1), default=VERDICTS_PAGE, show_default=True, help="How many, newest first.")
+@click.option("--limit", type=click.IntRange(min=1), default=VERDICTS_PAGE, show_default=True,
+              help="How many, newest first.")
 @click.option("--json", "as_json", is_flag=True, help="Print the GET /api/verdicts payload.")
 def verdicts_list(index, limit, as_json) -> None:
     """The newest verdicts: id, time, verdict, quote's place, question."""
-    found = _verdict_store(index).list(limit)
+    found = _verdict_store(index).newest(limit)
     if as_json:
         _emit_json(found)
         return

@@ -9,14 +9,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from .types import Document, Dropped, Paragraph
 
-__all__ = ["Cited", "SearchResult", "AskResult", "DocumentSummary", "ParagraphEntry", "DocumentDetail",
+__all__ = ["permalink", "Cited", "SearchResult", "AskResult", "DocumentSummary", "ParagraphEntry", "DocumentDetail",
            "ParagraphDetail", "IndexInfo", "Health"]
 
 # Read by pydantic (and so FastAPI) when it builds a schema; a plain dict keeps pydantic out of this import.
 _DOCSTRINGS = {"use_attribute_docstrings": True}
+
+
+def permalink(doc_id: str, anchor: str | None = None, start: int | None = None, end: int | None = None,
+              question: str | None = None) -> str:
+    """The reading page's path: `/d/{doc_id}/{anchor}?start=S&end=E&q=…`, each part URL-encoded.
+
+    No anchor: the whole document; no start/end: the whole paragraph; `question` (a quote's, as `q`)
+    lets a reviewer record on the page whether the quote answers it."""
+    path = f"/d/{quote(doc_id, safe='')}"
+    if anchor is not None:
+        path += f"/{quote(anchor, safe='')}"
+        if start is not None and end is not None:
+            path += f"?start={int(start)}&end={int(end)}"
+            if question:
+                path += f"&q={quote(question, safe='')}"
+    return path
 
 
 @dataclass(frozen=True)
@@ -49,16 +66,21 @@ class Cited:
     sha256: str
     """The document's content hash (of its file's bytes): keep it with a saved answer, and
     POST /api/verify tells whether the document changed since."""
+    permalink: str
+    """The reading page, a path relative to the server: the paragraph in its document, highlighted, and for
+    a quote its words marked: /d/{doc_id}/{anchor}?start=S&end=E (start and end for quotes only; a quote
+    from /api/ask adds &q=the question, so that a reviewer can record a verdict there)."""
 
     @classmethod
     def of(cls, document: Document, paragraph: Paragraph, score: float,
-           start: int | None = None, end: int | None = None) -> "Cited":
-        """The whole `paragraph`, or its sub-span `start:end` (a quote)."""
+           start: int | None = None, end: int | None = None, question: str | None = None) -> "Cited":
+        """The whole `paragraph`, or its sub-span `start:end` (a quote, given for `question`)."""
+        link = permalink(document.doc_id, paragraph.anchor, start, end, question)
         start = paragraph.start if start is None else start
         end = paragraph.end if end is None else end
         return cls(document.doc_id, document.title, document.date, paragraph.section, paragraph.label,
                    paragraph.anchor, document.text[start:end], start, end, round(float(score), 4),
-                   document.citation(paragraph), paragraph.page, document.sha256)
+                   document.citation(paragraph), paragraph.page, document.sha256, link)
 
 
 @dataclass(frozen=True)

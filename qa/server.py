@@ -12,15 +12,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Mount
 
 from .access import Access
 from .archive import Archive
 from .errors import NotFound, QAError, QueryError
-from .document_routes import UPLOAD_PATH, ReadGuard, add_document_routes
+from .document_routes import UPLOAD_PATH, ReadGuard, add_document_routes, bearer_token
 from .limits import (API_BODY_LIMIT, MAX_DATE_CHARS, MAX_DOC_IDS, MAX_HISTORY, MAX_ID_CHARS, MAX_K,
                      MAX_QUESTION_CHARS, MIN_K, UI_BODY_LIMIT, UI_UPLOAD_LIMIT, UPLOAD_ENVELOPE)
 from .live import LiveArchive
 from .problems import BAD_INPUT, NOT_FOUND, TOO_LARGE
+from .reading import add_reading_routes
 from .results import AskResult, DocumentDetail, DocumentSummary, Health, ParagraphDetail, SearchResult
 from .verdict_routes import add_verdict_routes
 from .verify_routes import add_verify_routes
@@ -137,6 +139,7 @@ def create_app(archive: Archive | LiveArchive, *, ui: bool = True, access: Acces
 
     add_verdict_routes(app, current)
     add_verify_routes(app, current)
+    add_reading_routes(app, current, _page_reader(app, access))  # before the chat's mount at /, which would shadow /d/...
 
     if ui:
         import gradio as gr
@@ -157,6 +160,27 @@ def create_app(archive: Archive | LiveArchive, *, ui: bool = True, access: Acces
     app.add_middleware(BodyLimit, upload_limit=live.max_upload + UPLOAD_ENVELOPE if uploads else API_BODY_LIMIT)
     app.add_middleware(ReadGuard, access=access)
     return app
+
+
+def _page_reader(app: FastAPI, access: Access) -> Callable[[Request], bool] | None:
+    """With login on, who may open a reading page: a user's API token, or the chat's login cookie (a
+    reviewer opens a permalink from the chat they logged in to). None with login off."""
+    if access.users is None:
+        return None
+
+    def may_read(request: Request) -> bool:
+        if access.may_read(bearer_token(request.headers)):
+            return True
+        # Gradio keeps its logins in its app's `tokens`, keyed by the cookie it set at /login.
+        chat = next((route.app for route in app.routes if isinstance(route, Mount) and hasattr(route.app, "tokens")),
+                    None)
+        if chat is None:
+            return False
+        cookie = (request.cookies.get(f"access-token-{chat.cookie_id}")
+                  or request.cookies.get(f"access-token-unsecure-{chat.cookie_id}"))
+        return cookie is not None and chat.tokens.get(cookie) is not None
+
+    return may_read
 
 
 def _add_error_handlers(app: FastAPI) -> None:

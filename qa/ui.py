@@ -9,12 +9,15 @@ textboxes). No `gr.HTML` anywhere.
 from __future__ import annotations
 
 import string
+import tempfile
+from pathlib import Path
 from typing import Any, Callable
 
 import gradio as gr
 
 from .archive import NOT_FOUND, Archive
 from .errors import QAError
+from .export import to_markdown
 from .limits import MAX_DATE_CHARS, MAX_HISTORY, MAX_QUESTION_CHARS
 from .results import Cited, DocumentDetail, ParagraphDetail
 
@@ -55,7 +58,32 @@ def _block_quote(text: str) -> str:
 
 
 def _quote_message(item: Cited, number: int) -> str:
-    return f"{_block_quote(item.text)}\n\n[{number}] — *{inert(item.citation)}*"
+    # The permalink is ours and URL-encoded (no space, bracket or parenthesis), so it cannot break the link.
+    return (f"{_block_quote(item.text)}\n\n[{number}] — *{inert(item.citation)}* · "
+            f"[open in context ↗]({item.permalink})")
+
+
+def _by_document(items: tuple[Cited, ...]) -> list[tuple[str | None, list[tuple[int, Cited]]]]:
+    """Quotes numbered by rank; when they come from several documents, grouped by document, documents by
+    date (undated last), each group headed by its title and date, so that sources can be read side by side."""
+    numbered = list(enumerate(items, 1))
+    groups: dict[str, list[tuple[int, Cited]]] = {}
+    for number, item in numbered:
+        groups.setdefault(item.doc_id, []).append((number, item))
+    if len(groups) < 2:
+        return [(None, numbered)]
+    ordered = sorted(groups.values(), key=lambda group: (not group[0][1].date, group[0][1].date))
+    return [(f"**{inert(group[0][1].title)}** · {inert(group[0][1].date or 'undated')}", group) for group in ordered]
+
+
+def _base_url(request: gr.Request | None) -> str:
+    """The server's address as the browser reached it, to make exported permalinks absolute ("" if unknown)."""
+    headers = dict(getattr(request, "headers", None) or {}) if request is not None else {}
+    host = headers.get("x-forwarded-host") or headers.get("host")
+    if not host:
+        return ""
+    scheme = headers.get("x-forwarded-proto") or "http"
+    return f"{scheme}://{host}"
 
 
 def build_ui(archive: Callable[[], Archive] | Archive) -> gr.Blocks:
@@ -84,14 +112,16 @@ def build_ui(archive: Callable[[], Archive] | Archive) -> gr.Blocks:
         return gr.update(choices=choices), gr.update(choices=choices)
 
     def respond(message: str, chat: list, asked: list, refs: list, doc_ids: list | None,
-                date_from: str | None, date_to: str | None):
-        """Ask the archive; the answer is one chat message per quote, each with its citation."""
+                date_from: str | None, date_to: str | None, request: gr.Request):
+        """Ask the archive; the answer is one chat message per quote, each with its citation and permalink.
+
+        The last output is the answer as Markdown, for the export box and download."""
         chat, asked, refs = list(chat or []), list(asked or []), list(refs or [])
         if len(refs) != len(chat):  # the conversation was cleared or edited in the browser
             refs = [None] * len(chat)
         question = (message or "").strip()
         if not question:
-            return "", chat, asked, refs
+            return "", chat, asked, refs, gr.update()
         chat.append({"role": "user", "content": inert(question)})
         refs.append(None)
         try:
@@ -100,7 +130,7 @@ def build_ui(archive: Callable[[], Archive] | Archive) -> gr.Blocks:
         except QAError as exc:
             chat.append({"role": "assistant", "content": f"**Cannot ask that:** {inert(str(exc))}"})
             refs.append(None)
-            return message, chat, asked, refs
+            return message, chat, asked, refs, gr.update()
         asked.append(question)
         if answer.answered:
             items = answer.quotes
@@ -111,14 +141,18 @@ def build_ui(archive: Callable[[], Archive] | Archive) -> gr.Blocks:
             refs.append(None)
             items = answer.passages
         options = []
-        for number, item in enumerate(items, 1):
-            options.append({"value": str(len(chat)), "label": f"[{number}] {item.citation}"})
-            chat.append({"role": "assistant", "content": _quote_message(item, number)})
-            refs.append([item.doc_id, item.anchor])
+        for heading, group in _by_document(items) if answer.answered else [(None, list(enumerate(items, 1)))]:
+            if heading:
+                chat.append({"role": "assistant", "content": heading})
+                refs.append(None)
+            for number, item in group:
+                options.append((number, {"value": str(len(chat)), "label": f"[{number}] {item.citation}"}))
+                chat.append({"role": "assistant", "content": _quote_message(item, number)})
+                refs.append([item.doc_id, item.anchor])
         if options:
-            # Gradio shows a message's options as buttons under the latest answer.
-            chat[-1]["options"] = options
-        return "", chat, asked, refs
+            # Gradio shows a message's options as buttons under the latest answer, in rank order.
+            chat[-1]["options"] = [option for _, option in sorted(options, key=lambda o: o[0])]
+        return "", chat, asked, refs, to_markdown(answer, _base_url(request))
 
     def open_ref(refs: list, at: Any):
         try:
@@ -159,12 +193,25 @@ def build_ui(archive: Callable[[], Archive] | Archive) -> gr.Blocks:
         return show(doc_id, anchor)
 
     def clear():
-        return [], [], [], "", SOURCE_HINT, "", None
+        return [], [], [], "", SOURCE_HINT, "", None, "", "", gr.update(value=None, interactive=False)
+
+    exports = Path(tempfile.mkdtemp(prefix="qa-export-"))
+
+    def export(markdown: str, request: gr.Request):
+        """The answer's Markdown in the copy box, and as a file for the download button."""
+        if not markdown:
+            return "", gr.update(value=None, interactive=False)
+        folder = exports / "".join(c for c in str(request.session_hash or "anonymous") if c.isalnum())[:64]
+        folder.mkdir(exist_ok=True)
+        path = folder / "answer.md"
+        path.write_text(markdown, encoding="utf-8")
+        return markdown, gr.update(value=str(path), interactive=True)
 
     with gr.Blocks(title="Archive QA", analytics_enabled=False) as blocks:
         asked = gr.State([])     # the user's earlier questions, sent as `history`
         refs = gr.State([])      # per chat message: [doc_id, anchor] of its quote, or None
         current = gr.State(None)  # [doc_id, anchor] in the source panel
+        exported = gr.State("")  # the latest answer as Markdown
         gr.Markdown("# Archive QA\nAsk the archive a question: the answer is its own words, verbatim, "
                     "each quote with its document and paragraph. Nothing is paraphrased.")
         with gr.Row(equal_height=False):
@@ -176,6 +223,12 @@ def build_ui(archive: Callable[[], Archive] | Archive) -> gr.Blocks:
                                       max_length=MAX_QUESTION_CHARS, submit_btn="Ask", lines=1)
                 with gr.Row():
                     new_chat = gr.Button("New conversation", size="sm", variant="secondary")
+                with gr.Accordion("Export this answer (Markdown)", open=False, elem_id="export"):
+                    export_box = gr.Textbox(label="The answer as Markdown: quotes, citations, permalinks",
+                                            elem_id="export-markdown", lines=6, max_lines=14, interactive=False,
+                                            buttons=["copy"])
+                    download = gr.DownloadButton("Download answer.md", elem_id="export-download", size="sm",
+                                                 interactive=False)
                 if examples:  # the archive's own, from its profile
                     gr.Examples(list(examples), inputs=question, label="Example questions")
                 with gr.Accordion("Filters", open=False):
@@ -204,15 +257,17 @@ def build_ui(archive: Callable[[], Archive] | Archive) -> gr.Blocks:
             event.then(None, None, None, js=_SCROLL_TO_CITED, api_visibility="private")
 
         ask_inputs = [question, chat, asked, refs, doc_filter, date_from, date_to]
-        ask_outputs = [question, chat, asked, refs]
-        question.submit(respond, ask_inputs, ask_outputs, api_name="ask")
+        ask_outputs = [question, chat, asked, refs, exported]
+        question.submit(respond, ask_inputs, ask_outputs, api_name="ask").then(
+            export, [exported], [export_box, download], api_visibility="private")
         opens_source(chat.option_select(open_option, [refs], panel, api_visibility="private"))
         opens_source(chat.select(open_message, [refs], panel, api_visibility="private"))
         opens_source(prev_button.click(lambda c: step(c, "prev"), [current], panel, api_visibility="private"))
         opens_source(next_button.click(lambda c: step(c, "next"), [current], panel, api_visibility="private"))
         opens_source(read_doc.input(pick_document, [read_doc], panel, api_visibility="private"))
         opens_source(read_anchor.input(pick_anchor, [read_doc, read_anchor], panel, api_visibility="private"))
-        new_chat.click(clear, None, [chat, asked, refs, question, source, citation, current],
+        new_chat.click(clear, None, [chat, asked, refs, question, source, citation, current, exported, export_box,
+                                     download],
                        api_visibility="private")
         chat.clear(lambda: ([], []), None, [asked, refs], api_visibility="private")
         blocks.load(document_pickers, None, [doc_filter, read_doc], api_visibility="private")

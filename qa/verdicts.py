@@ -146,7 +146,7 @@ class VerdictStore:
                 "expect_file) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
             return Verdict(cursor.lastrowid, *row[:13])
 
-    def list(self, limit: int, offset: int = 0) -> list[Verdict]:
+    def newest(self, limit: int, offset: int = 0) -> list[Verdict]:
         """Newest first."""
         return [verdict for verdict, _ in self._rows("ORDER BY id DESC LIMIT ? OFFSET ?", (limit, offset))]
 

@@ -322,7 +322,7 @@ def run(built_index, monkeypatch):
 
 
 def assert_passage_shape(item: dict) -> None:
-    assert set(item) - {"page"} == PASSAGE_FIELDS
+    assert set(item) - {"page", "sha256"} == PASSAGE_FIELDS and len(item["sha256"]) == 64
     assert isinstance(item["start"], int) and isinstance(item["end"], int) and isinstance(item["score"], float)
 
 

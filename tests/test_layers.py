@@ -28,10 +28,11 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("reader.model", "reader.data", "reader.evaluate", "reader.export", "reader"),
     ("scoring",),
     ("answer",),
-    ("results", "evaluation", "citecheck", "verdicts", "archive"),  # the facade and its typed results
+    ("results", "evaluation", "citecheck", "verdicts", "archive", "problems"),  # the facade and its typed results (and error shapes)
     ("live",),  # the facade swapped whole when a document is added or removed
     ("reader.train",),
-    ("problems", "verdict_routes", "verify_routes", "document_routes", "ui", "server", "cli", "cli_live"),
+    ("export", "reading"),  # an answer as Markdown/CSV/JSON; the reading page a permalink opens
+    ("ui", "server", "cli", "document_routes", "cli_live", "verdict_routes", "verify_routes"),
 )
 
 
