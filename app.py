@@ -1,6 +1,7 @@
 """`python app.py`: build or refresh the index, then serve the REST API and the chat UI.
 
     python app.py [--host 127.0.0.1] [--port 7860] [--corpus corpus/] [--index index/] [--model M] [--reader none|DIR]
+                  [--store faiss|qdrant] [--qdrant-path DIR | --qdrant-url URL]
 """
 
 from __future__ import annotations
@@ -18,16 +19,26 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reader", default=None,
                         help="sentence scorer: 'none' (hand weights), a reader weights folder, or 'default' "
                              "(the shipped reader when present) [$QA_READER or default]")
+    parser.add_argument("--store", choices=["faiss", "qdrant"], default=None,
+                        help="where passages are held and searched [faiss or $QA_STORE]")
+    parser.add_argument("--qdrant-path", default=None,
+                        help="folder for Qdrant's embedded engine [inside the index or $QA_QDRANT_PATH]")
+    parser.add_argument("--qdrant-url", default=None, help="a Qdrant server for --store qdrant [$QA_QDRANT_URL]")
     args = parser.parse_args(argv)
 
     from qa.runtime import configure
 
     configure()  # before gradio is imported: no analytics, no hub; the index build uses every core
+    from qa import config
     from qa.errors import QAError
     from qa.server import serve
+    from qa.stores import StoreSettings
 
     try:
-        serve(args.corpus, args.index, host=args.host, port=args.port, model=args.model, reader=args.reader)
+        store = StoreSettings(config.store_engine(args.store), config.qdrant_path(args.qdrant_path),
+                              config.qdrant_url(args.qdrant_url))
+        serve(args.corpus, args.index, host=args.host, port=args.port, model=args.model, reader=args.reader,
+              store=store)
     except QAError as exc:
         parser.exit(1, f"error: {exc}\n")
 

@@ -17,6 +17,7 @@ from .archive import Archive
 from .errors import NotFound, QAError, QueryError
 from .limits import (API_BODY_LIMIT, MAX_DATE_CHARS, MAX_DOC_IDS, MAX_HISTORY, MAX_ID_CHARS, MAX_K,
                      MAX_QUESTION_CHARS, MIN_K, UI_BODY_LIMIT, UI_UPLOAD_LIMIT)
+from .stores import StoreSettings
 from .results import AskResult, DocumentDetail, DocumentSummary, Health, ParagraphDetail, SearchResult
 
 __all__ = ["create_app", "serve", "BodyLimit"]
@@ -277,14 +278,16 @@ async def _too_large(send: Any, limit: int) -> None:
 
 
 def serve(corpus: str | Path | None = None, index: str | Path | None = None, host: str = "127.0.0.1",
-          port: int = 7860, model: str | None = None, reader: str | None = None) -> None:
-    """Build or refresh the index (with progress shown), then serve the API and UI until stopped."""
+          port: int = 7860, model: str | None = None, reader: str | None = None, store: StoreSettings | None = None) -> None:
+    """Build or refresh the index (with progress shown), then serve the API and UI until stopped.
+
+    `store` chooses the passage store (default: FAISS files in the index)."""
     import uvicorn
 
     from .runtime import QUERY_THREADS, configure
 
     archive = Archive.open(corpus, index, model, reader=reader, progress=True,
-                           on_step=lambda step: print(step, flush=True))
+                           on_step=lambda step: print(step, flush=True), store=store)
     configure(threads=QUERY_THREADS)  # the build used every core; queries from here on use one
     app = create_app(archive)
     print(f"Archive QA on http://{host}:{port}/ (API under /api, OpenAPI at /docs; sentence scorer: "
