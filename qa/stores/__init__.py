@@ -73,7 +73,8 @@ def open_store(generation: Path, recorded: dict[str, Any], vectors: np.ndarray,
         if not client.collection_exists(collection):
             client.close()
             raise IndexIncompatible(f"{recorded['url']}: collection {collection} is gone; rebuild the index")
-        return qdrant_server.QdrantServerStore(client, collection, vocabulary, recorded)
+        return qdrant_server.QdrantServerStore(client, collection, vocabulary, recorded,
+                                               local=qdrant_server.is_local(recorded["url"]))
     from .qdrant_edge import QdrantEdgeStore
 
     shard = Path(recorded["path"]) / generation.name if recorded.get("path") else generation / UNHASHED

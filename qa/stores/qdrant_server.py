@@ -16,10 +16,15 @@ import numpy as np
 from .base import LexicalWeights, Ranked, StoreInput, Where
 from .qdrant_edge import DENSE, LEXICAL, payload, sparse_row
 
-__all__ = ["QdrantServerStore", "connect", "drop", "write"]
+__all__ = ["QdrantServerStore", "connect", "drop", "is_local", "write"]
 
 _BATCH = 1_000
 _APPROXIMATE_ABOVE = 100_000
+
+
+def is_local(url: str) -> bool:
+    """Whether `url` names the client's local mode (exact scan, no search parameters) rather than a server."""
+    return url == ":memory:" or url.startswith("local:")
 
 
 def connect(url: str) -> Any:
@@ -77,12 +82,14 @@ def drop(client: Any, collections: set[str]) -> None:
 class QdrantServerStore:
     """Searches one collection of a Qdrant server."""
 
-    def __init__(self, client: Any, collection: str, vocabulary: dict[str, int], kind: dict[str, Any]):
+    def __init__(self, client: Any, collection: str, vocabulary: dict[str, int], kind: dict[str, Any],
+                 local: bool = False):
         self.client = client
         self.collection = collection
         self.vocabulary = vocabulary
         self.kind = kind
         self._exact = kind.get("type") == "exact"
+        self._local = local  # the client's local mode scans exactly and warns at any search parameter
 
     @property
     def count(self) -> int:
@@ -124,6 +131,8 @@ class QdrantServerStore:
     def _params(self, n: int):
         from qdrant_client import models as m
 
+        if self._local:
+            return None
         if self._exact:
             return m.SearchParams(exact=True)
         return m.SearchParams(hnsw_ef=max(n, 128),
