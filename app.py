@@ -2,6 +2,7 @@
 
     python app.py [--host 127.0.0.1] [--port 7860] [--corpus corpus/] [--index index/] [--model M] [--reader none|DIR]
                   [--admin-token-file FILE] [--auth users.toml] [--max-upload-mb 50]
+                  [--store faiss|qdrant] [--qdrant-path DIR | --qdrant-url URL]
 """
 
 from __future__ import annotations
@@ -25,17 +26,26 @@ def main(argv: list[str] | None = None) -> None:
                         help="users.toml (`qa users add NAME`): login for the chat, API tokens for /api [or $QA_AUTH; off]")
     parser.add_argument("--max-upload-mb", type=float, default=None,
                         help="largest document accepted for upload, in MB [50 or $QA_MAX_UPLOAD_MB]")
+    parser.add_argument("--store", choices=["faiss", "qdrant"], default=None,
+                        help="where passages are held and searched [faiss or $QA_STORE]")
+    parser.add_argument("--qdrant-path", default=None,
+                        help="folder for Qdrant's embedded engine [inside the index or $QA_QDRANT_PATH]")
+    parser.add_argument("--qdrant-url", default=None, help="a Qdrant server for --store qdrant [$QA_QDRANT_URL]")
     args = parser.parse_args(argv)
 
     from qa.runtime import configure
 
     configure()  # before gradio is imported: no analytics, no hub; the index build uses every core
+    from qa import config
     from qa.errors import QAError
     from qa.server import serve
+    from qa.stores import StoreSettings
 
     try:
+        store = StoreSettings(config.store_engine(args.store), config.qdrant_path(args.qdrant_path),
+                              config.qdrant_url(args.qdrant_url))
         serve(args.corpus, args.index, host=args.host, port=args.port, model=args.model, reader=args.reader,
-              admin_token_file=args.admin_token_file, auth=args.auth, max_upload_mb=args.max_upload_mb)
+              admin_token_file=args.admin_token_file, auth=args.auth, max_upload_mb=args.max_upload_mb, store=store)
     except QAError as exc:
         parser.exit(1, f"error: {exc}\n")
 

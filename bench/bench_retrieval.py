@@ -257,7 +257,7 @@ def child_cold_build(corpus: str, index: str) -> None:
         "rebuilt": archive.refresh.rebuilt, "reason": archive.refresh.reason,
         "reopen_rebuilt": again.refresh.rebuilt, "reopen_reason": again.refresh.reason,
         "load_before": load_before, "load_after": load_after, "counts": archive.stored.manifest["counts"],
-        "faiss": archive.stored.manifest["faiss"]["type"],
+        "faiss": archive.stored.manifest["store"]["type"],
     }))
 
 
@@ -483,7 +483,7 @@ def main() -> None:
         archive = Archive.open(args.corpus, index, encoder=encoder)
         if archive.refresh.rebuilt:
             say(f"note: the benchmark's own open rebuilt the index ({archive.refresh.reason})")
-        say(f"model {encoder.name} · index {archive.stored.manifest['counts']} · FAISS {archive.stored.manifest['faiss']['type']}")
+        say(f"model {encoder.name} · index {archive.stored.manifest['counts']} · FAISS {archive.stored.manifest['store']['type']}")
         paths = {"project set": args.questions, "shared dev set": args.dev}
         sets = {name: read_questions(path) for name, path in paths.items()}
 

@@ -18,6 +18,7 @@ from .results import AskResult, Cited, DocumentDetail, DocumentSummary, Health, 
 from .retrieval import Filters, Retriever
 from .scoring import SentenceScorer, load_scorer
 from .store import APPROXIMATE_ABOVE
+from .stores import StoreSettings
 from .types import Document, Quote
 
 __all__ = ["Archive", "NOT_FOUND"]
@@ -57,15 +58,17 @@ class Archive:
         approximate_above: int = APPROXIMATE_ABOVE,
         progress: bool = False,
         on_step: Callable[[str], None] | None = None,
+        store: StoreSettings | None = None,
         **retriever_options: Any,
     ) -> "Archive":
         """Open `index` for `corpus`, building or refreshing it first when needed.
 
-        The sentence scorer is `scorer`, else the one `reader` names (see `config.reader_choice`)."""
+        The sentence scorer is `scorer`, else the one `reader` names (see `config.reader_choice`);
+        the passages are held in the `store` given (default: FAISS; an index in another is rebuilt)."""
         encoder = encoder or load_encoder(config.model_name(model))
         scorer = scorer or load_scorer(config.reader_choice(reader))
         refresh = refresh_index(config.corpus_path(corpus), config.index_path(index), encoder,
-                                approximate_above=approximate_above, progress=progress, on_step=on_step)
+                                approximate_above=approximate_above, progress=progress, on_step=on_step, store=store)
         return cls(refresh, encoder, scorer=scorer, **retriever_options)
 
     # -- documents -----------------------------------------------------------------------

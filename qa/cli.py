@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import sys
 from pathlib import Path
@@ -119,13 +120,35 @@ max_upload_option = click.option("--max-upload-mb", type=click.FloatRange(min=0,
                                  help=f"Largest document accepted, in MB [default: {MAX_UPLOAD_MB} or $QA_MAX_UPLOAD_MB].")
 
 
-def _open_archive(corpus, index, model, progress: bool = False, reader: str | None = None):
+def store_options(function):
+    """--store, --qdrant-path and --qdrant-url (or $QA_STORE, $QA_QDRANT_PATH, $QA_QDRANT_URL), passed on as `store`."""
+
+    @functools.wraps(function)
+    def wrapper(*args, store_engine, qdrant_path, qdrant_url, **kwargs):
+        from .stores import StoreSettings
+
+        try:
+            store = StoreSettings(config.store_engine(store_engine), config.qdrant_path(qdrant_path),
+                                  config.qdrant_url(qdrant_url))
+        except QAError as exc:
+            _fail(str(exc))
+        return function(*args, store=store, **kwargs)
+
+    wrapper = click.option("--qdrant-url", default=None,
+                           help="A Qdrant server for --store qdrant, e.g. http://localhost:6333 [$QA_QDRANT_URL].")(wrapper)
+    wrapper = click.option("--qdrant-path", type=click.Path(path_type=Path), default=None,
+                           help="Folder for Qdrant's embedded engine [default: inside the index; $QA_QDRANT_PATH].")(wrapper)
+    return click.option("--store", "store_engine", type=click.Choice(["faiss", "qdrant"]), default=None,
+                        help="Where passages are held and searched [default: faiss or $QA_STORE].")(wrapper)
+
+
+def _open_archive(corpus, index, model, progress: bool = False, reader: str | None = None, store=None):
     from .archive import Archive
     from .runtime import QUERY_THREADS, configure
 
     say = (lambda message: click.echo(message, err=True)) if progress else None
     try:
-        archive = Archive.open(corpus, index, model, progress=progress, on_step=say, reader=reader)
+        archive = Archive.open(corpus, index, model, progress=progress, on_step=say, reader=reader, store=store)
     except QAError as exc:
         _fail(str(exc))
     configure(threads=QUERY_THREADS)  # a refresh above used every core; the queries use one
@@ -137,8 +160,9 @@ def _open_archive(corpus, index, model, progress: bool = False, reader: str | No
 @corpus_option
 @index_option
 @model_option
+@store_options
 @click.option("--force", is_flag=True, help="Rebuild even if the index is up to date.")
-def index(corpus, index, model, force) -> None:
+def index(corpus, index, model, force, store) -> None:
     """Build or refresh the index; only changed documents are parsed and embedded again."""
     from .embedding import load_encoder
     from .indexer import refresh_index
@@ -146,14 +170,14 @@ def index(corpus, index, model, force) -> None:
     try:
         refresh = refresh_index(config.corpus_path(corpus), config.index_path(index),
                                 load_encoder(config.model_name(model)), force=force, progress=True,
-                                on_step=lambda message: click.echo(message, err=True))
+                                on_step=lambda message: click.echo(message, err=True), store=store)
     except QAError as exc:
         _fail(str(exc))
     _report_load(refresh.load)
     counts = refresh.stored.manifest["counts"]
     state = "built" if refresh.rebuilt else "up to date"
     click.echo(f"index {state}: {counts['documents']} documents, {counts['passages']} passages, "
-               f"{counts['sentences']} sentences ({refresh.stored.manifest['faiss']['type']}) in {refresh.stored.path}")
+               f"{counts['sentences']} sentences ({store.mode} {refresh.stored.manifest['store']['type']}) in {refresh.stored.path}")
     if refresh.load.errors:
         sys.exit(1)
 
@@ -172,10 +196,11 @@ def _filter_options(function):
 @corpus_option
 @index_option
 @model_option
+@store_options
 @click.option("--json", "as_json", is_flag=True, help="Print the POST /api/search payload.")
-def search(query, k, doc_ids, date_from, date_to, corpus, index, model, as_json) -> None:
+def search(query, k, doc_ids, date_from, date_to, corpus, index, model, as_json, store) -> None:
     """Ranked passages for QUERY, each with its citation."""
-    archive = _open_archive(corpus, index, model)
+    archive = _open_archive(corpus, index, model, store=store)
     try:
         result = archive.search(query, k, list(doc_ids) or None, date_from, date_to)
     except QAError as exc:
@@ -197,17 +222,18 @@ def search(query, k, doc_ids, date_from, date_to, corpus, index, model, as_json)
 @index_option
 @model_option
 @reader_option
+@store_options
 @click.option("--json", "as_json", is_flag=True, help="Print the POST /api/ask payload (as --format json).")
 @click.option("--format", "form", type=click.Choice(FORMATS), default="text", show_default=True,
               help="markdown: quotes as block quotes, citations with permalinks; csv: one row a quote; "
                    "json: the POST /api/ask payload.")
 @click.option("--base-url", default="", help="Server address to make permalinks absolute, e.g. http://127.0.0.1:7860.")
 def ask(question, k, history, doc_ids, date_from, date_to, corpus, index, model, reader, as_json, form,
-        base_url) -> None:
+        base_url, store) -> None:
     """Verbatim quotes that answer QUESTION, with citations; or "not in the archive"."""
     from .export import to_csv, to_json, to_markdown
 
-    archive = _open_archive(corpus, index, model, reader=reader)
+    archive = _open_archive(corpus, index, model, reader=reader, store=store)
     try:
         result = archive.ask(question, list(history), k, list(doc_ids) or None, date_from, date_to)
     except QAError as exc:
@@ -238,8 +264,9 @@ def ask(question, k, history, doc_ids, date_from, date_to, corpus, index, model,
 @click.option("--seed", type=int, default=0, show_default=True, help="The sample's random seed.")
 @click.option("--reader", "readers", multiple=True,
               help="Sentence scorer, as for `qa ask`; give it more than once to compare scorers in one run.")
+@store_options
 @click.option("--json", "as_json", is_flag=True, help="Print the figures and per-question rows as JSON.")
-def eval_command(file, corpus, index, model, sample, seed, readers, as_json) -> None:
+def eval_command(file, corpus, index, model, sample, seed, readers, as_json, store) -> None:
     """Hit@1, hit@5, MRR@10 of passages; quote accuracy; abstention precision and recall.
 
     FILE holds the project's questions (`expect` with snippet and answer) or SQuAD's (`doc`, `para`,
@@ -248,7 +275,7 @@ def eval_command(file, corpus, index, model, sample, seed, readers, as_json) -> 
     from .scoring import load_scorer
 
     readers = readers or (None,)
-    archive = _open_archive(corpus, index, model, reader=readers[0])
+    archive = _open_archive(corpus, index, model, reader=readers[0], store=store)
     try:
         questions = draw(read_questions(file), sample, seed)
         runs = {}
@@ -410,13 +437,14 @@ def verdicts_export(index, out) -> None:
 @click.option("--auth", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="users.toml (`qa users add`): login for the chat, API tokens for /api [default: $QA_AUTH; off].")
 @max_upload_option
-def serve(host, port, corpus, index, model, reader, admin_token_file, auth, max_upload_mb) -> None:
+@store_options
+def serve(host, port, corpus, index, model, reader, admin_token_file, auth, max_upload_mb, store) -> None:
     """Build or refresh the index, then serve the REST API (/api, /docs) and the chat UI (/); as `python app.py`."""
     from .server import serve as run_server
 
     try:
         run_server(corpus, index, host=host, port=port, model=model, reader=reader,
-                   admin_token_file=admin_token_file, auth=auth, max_upload_mb=max_upload_mb)
+                   admin_token_file=admin_token_file, auth=auth, max_upload_mb=max_upload_mb, store=store)
     except QAError as exc:
         _fail(str(exc))
 

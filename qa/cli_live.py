@@ -9,21 +9,22 @@ from pathlib import Path
 import click
 
 from . import config
-from .cli import _emit_json, _fail, _open_archive, corpus_option, index_option, main, max_upload_option, model_option
+from .cli import (_emit_json, _fail, _open_archive, corpus_option, index_option, main, max_upload_option,
+                  model_option, store_options)
 from .errors import QAError
 
 __all__ = ["add", "remove", "users"]
 
 
-def _live(corpus, index, model, max_upload_mb):
+def _live(corpus, index, model, max_upload_mb, store=None):
     from .live import LiveArchive
 
-    archive = _open_archive(corpus, index, model, reader="none")
+    archive = _open_archive(corpus, index, model, reader="none", store=store)
     try:
         limit = config.max_upload_bytes(max_upload_mb)
     except QAError as exc:
         _fail(str(exc))
-    return LiveArchive(archive, config.corpus_path(corpus), config.index_path(index), limit)
+    return LiveArchive(archive, config.corpus_path(corpus), config.index_path(index), limit, store)
 
 
 @main.command()
@@ -34,10 +35,11 @@ def _live(corpus, index, model, max_upload_mb):
 @index_option
 @model_option
 @max_upload_option
+@store_options
 @click.option("--json", "as_json", is_flag=True, help="Print the POST /api/documents payload.")
-def add(file, title, date, corpus, index, model, max_upload_mb, as_json) -> None:
+def add(file, title, date, corpus, index, model, max_upload_mb, store, as_json) -> None:
     """Add FILE to the corpus under a safe name and index it, as POST /api/documents does."""
-    live = _live(corpus, index, model, max_upload_mb)
+    live = _live(corpus, index, model, max_upload_mb, store)
     try:
         summary = live.add(file.name, file.read_bytes(), title=title, date=date)
     except (QAError, OSError) as exc:
@@ -53,10 +55,11 @@ def add(file, title, date, corpus, index, model, max_upload_mb, as_json) -> None
 @corpus_option
 @index_option
 @model_option
+@store_options
 @click.option("--json", "as_json", is_flag=True, help="Print the DELETE /api/documents/{doc_id} payload.")
-def remove(doc_id, corpus, index, model, as_json) -> None:
+def remove(doc_id, corpus, index, model, store, as_json) -> None:
     """Remove document DOC_ID: its file and catalog entry are deleted and the index rebuilt without it."""
-    live = _live(corpus, index, model, None)
+    live = _live(corpus, index, model, None, store)
     try:
         removed = live.remove(doc_id)
     except QAError as exc:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["DEFAULT_CORPUS", "DEFAULT_INDEX", "DEFAULT_MODEL", "DEFAULT_READER", "corpus_path", "index_path",
-           "model_name", "reader_choice",
-           "max_upload_bytes"]
+__all__ = ["DEFAULT_CORPUS", "DEFAULT_INDEX", "DEFAULT_MODEL", "DEFAULT_READER", "DEFAULT_STORE", "corpus_path",
+           "index_path", "max_upload_bytes", "model_name", "qdrant_path", "qdrant_url", "reader_choice", "store_engine"]
 
 DEFAULT_CORPUS = Path("corpus")
 DEFAULT_INDEX = Path("index")
@@ -15,6 +14,8 @@ DEFAULT_INDEX = Path("index")
 DEFAULT_MODEL = "bundled:all-MiniLM-L6-v2"
 # The reader shipped in qa/reader/weights/ when it is there, else the hand-weighted scorer.
 DEFAULT_READER = "default"
+# FAISS + bm25s files in the index folder; "qdrant" puts the passages in Qdrant (see qa/stores).
+DEFAULT_STORE = "faiss"
 
 
 def corpus_path(value: str | Path | None = None) -> Path:
@@ -48,3 +49,19 @@ def max_upload_bytes(megabytes: float | None = None) -> int:
     if not value > 0:
         raise QAError(f"the upload limit must be above 0 MB, not {raw!r}")
     return int(value * 1024 * 1024)
+
+
+def store_engine(value: str | None = None) -> str:
+    """The passage store: a flag, else $QA_STORE, else "faiss"."""
+    return value or os.environ.get("QA_STORE") or DEFAULT_STORE
+
+
+def qdrant_path(value: str | Path | None = None) -> Path | None:
+    """Where the embedded Qdrant engine keeps its shards: a flag, else $QA_QDRANT_PATH (default: in the index)."""
+    chosen = value or os.environ.get("QA_QDRANT_PATH")
+    return Path(chosen) if chosen else None
+
+
+def qdrant_url(value: str | None = None) -> str | None:
+    """A Qdrant server's URL: a flag, else $QA_QDRANT_URL."""
+    return value or os.environ.get("QA_QDRANT_URL") or None

@@ -11,6 +11,7 @@ from .embedding import Encoder
 from .errors import IndexError_
 from .profile import Profile, load_profile
 from .store import APPROXIMATE_ABOVE, StoredIndex, build_index, open_index
+from .stores import StoreSettings
 
 __all__ = ["Refresh", "refresh_index"]
 
@@ -40,16 +41,19 @@ def refresh_index(
     quantize: bool = False,
     progress: bool = False,
     on_step: Callable[[str], None] | None = None,
+    store: StoreSettings | None = None,
 ) -> Refresh:
     """Open the index, rebuilding it first if it is missing, damaged, built by another model or stale.
 
     A changed `profile.toml` makes every document stale (parsed anew; embeddings of texts that
-    did not change still come from the cache).
+    did not change still come from the cache). An index held in another store than `store`
+    (default: FAISS) is rebuilt into it.
     """
+    store = store or StoreSettings()
     say = on_step or (lambda message: None)
     profile = load_profile(corpus)
     try:
-        old = open_index(index_dir, encoder.name)
+        old = open_index(index_dir, encoder.name, store)
         reason = ""
     except IndexError_ as exc:
         old, reason = None, str(exc)
@@ -66,5 +70,7 @@ def refresh_index(
         reason = "corpus changed: " + ", ".join(parts) if (changed or removed) else "rebuild forced"
     say(f"building the index ({reason})")
     build_index(load.documents, encoder, index_dir, approximate_above=approximate_above, quantize=quantize,
-                progress=progress, on_step=say, profile=profile)
-    return Refresh(open_index(index_dir, encoder.name), load, True, reason)
+                progress=progress, on_step=say, profile=profile, store=store)
+    if old is not None:
+        old.store.close()
+    return Refresh(open_index(index_dir, encoder.name, store), load, True, reason)

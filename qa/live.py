@@ -28,6 +28,7 @@ from .indexer import refresh_index
 from .limits import MAX_DATE_CHARS, MAX_TITLE_CHARS
 from .profile import load_profile
 from .results import DocumentSummary
+from .stores import StoreSettings
 from .types import Document
 
 __all__ = ["LiveArchive", "Removed"]
@@ -51,8 +52,10 @@ class Removed:
 class LiveArchive:
     """The archive being served, over `corpus` and `index`; replaced whole on each change."""
 
-    def __init__(self, archive: Archive, corpus: Path, index: Path, max_upload: int):
+    def __init__(self, archive: Archive, corpus: Path, index: Path, max_upload: int,
+                 store: StoreSettings | None = None):
         self._archive = archive
+        self.store = store
         self.corpus = Path(corpus)
         self.index = Path(index)
         self.max_upload = max_upload
@@ -144,7 +147,7 @@ class LiveArchive:
 
     def _refreshed(self) -> Archive:
         archive = self._archive
-        return archive.with_refresh(refresh_index(self.corpus, self.index, archive.encoder))
+        return archive.with_refresh(refresh_index(self.corpus, self.index, archive.encoder, store=self.store))
 
 
 def _find(archive: Archive, doc_id: str) -> Document:

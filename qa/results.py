@@ -218,7 +218,9 @@ class IndexInfo:
     version: int
     """The index format version."""
     faiss: str
-    """The FAISS index type: flat (exact), hnsw or hnsw_sq8 (approximate)."""
+    """The vector index type: flat or exact (every search exact), hnsw or hnsw_sq8 (approximate)."""
+    store: str = "faiss"
+    """Where the passages are held and searched: faiss, qdrant-edge (in process) or qdrant-server."""
 
 
 @dataclass(frozen=True)
@@ -240,4 +242,5 @@ class Health:
     def of(cls, manifest: dict[str, Any], documents: int, scorer: str) -> "Health":
         """From an index manifest (see `store.build_index`)."""
         return cls("ok", documents, manifest["counts"]["passages"], manifest["model"], scorer,
-                   IndexInfo(manifest["built_at"], manifest["format_version"], manifest["faiss"]["type"]))
+                   IndexInfo(manifest["built_at"], manifest["format_version"], manifest["store"]["type"],
+                             manifest["store"].get("mode", "faiss")))

@@ -1,4 +1,4 @@
-"""Hybrid retrieval: BM25 and dense (FAISS) search, fused, filtered, one hit per paragraph."""
+"""Hybrid retrieval: BM25 and dense search in the index's passage store, fused, filtered, one hit per paragraph."""
 
 from __future__ import annotations
 
@@ -13,14 +13,13 @@ from .errors import QueryError
 from .limits import MAX_DATE_CHARS, MAX_DOC_IDS, MAX_ID_CHARS
 from .query import QueryAnalysis
 from .store import StoredIndex
+from .stores import Where, day_number
+from .stores.faiss_store import EXACT_SUBSET_LIMIT
 
 __all__ = ["Filters", "Hit", "Retriever", "fuse", "EXACT_SUBSET_LIMIT"]
 
 Method = Literal["hybrid", "dense", "lexical"]
-# A filter keeping at most this many passages is scored exactly (a matrix product over the
-# subset: under a millisecond); HNSW with an ID selector loses most of the true best
-# passages when a filter keeps a small share of the graph.
-EXACT_SUBSET_LIMIT = 20_000
+_RRF_K = 60  # as `fuse` uses
 _DATE = re.compile(r"^\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?$")
 
 
@@ -85,7 +84,10 @@ def fuse(dense: list[tuple[int, float]], lexical: list[tuple[int, float]], metho
 
 
 class Retriever:
-    """Searches a StoredIndex; the caller supplies the query's vector (one encoder pass per question)."""
+    """Searches a StoredIndex's passage store; the caller supplies the query's vector (one encoder pass per question).
+
+    With `fusion="rrf"` a store that fuses in its engine (Qdrant) does; otherwise the two ranked
+    lists are fused here."""
 
     def __init__(self, stored: StoredIndex, method: Method = "hybrid", fusion: str = "convex",
                  weight: float = 0.5, candidates: int = 100):
@@ -99,6 +101,15 @@ class Retriever:
         self._doc_row = {d.doc_id: i for i, d in enumerate(documents)}
         self._doc_bounds = [_bounds(d.date) if d.date else None for d in documents]
         self._passage_doc = np.array([self._doc_row[p.doc_id] for p in stored.passages], dtype=np.int32)
+
+    def where(self, filters: Filters | None) -> Where | None:
+        """The filter as the store takes it: a passage mask and the same as payload conditions."""
+        mask = self.allowed(filters)
+        if mask is None:
+            return None
+        low = day_number(_bounds(filters.date_from)[0]) if filters.date_from else None
+        high = day_number(_bounds(filters.date_to)[1]) if filters.date_to else None
+        return Where(mask, tuple(filters.doc_ids) if filters.doc_ids else None, low, high)
 
     def allowed(self, filters: Filters | None) -> np.ndarray | None:
         """A boolean mask over passages, or None when nothing is filtered."""
@@ -122,16 +133,19 @@ class Retriever:
     def search(self, analysis: QueryAnalysis, query_vector: np.ndarray, k: int = 10,
                filters: Filters | None = None) -> list[Hit]:
         """The `k` best paragraphs for the analysed question, best first (windows of one paragraph collapse)."""
-        mask = self.allowed(filters)
-        if not self.stored.passages or (mask is not None and not mask.any()):
+        where = self.where(filters)
+        if not self.stored.passages or (where is not None and not where.mask.any()):
             return []
         n = max(self.candidates, 4 * k)
-        dense = self.dense(query_vector, n, mask) if self.method != "lexical" else []
-        lexical = self.lexical(analysis.tokens, n, mask) if self.method != "dense" else []
-        if self.method == "hybrid":
-            scores = fuse(dense, lexical, self.fusion, self.weight)
+        store = self.stored.store
+        fused = store.hybrid(query_vector, analysis.tokens, n, where, self.weight, _RRF_K) \
+            if self.method == "hybrid" and self.fusion == "rrf" else None
+        if fused is not None:
+            scores, dense, lexical = dict(fused), [], []
         else:
-            scores = dict(dense or lexical)
+            dense = store.dense(query_vector, n, where) if self.method != "lexical" else []
+            lexical = store.lexical(analysis.tokens, n, where) if self.method != "dense" and analysis.tokens else []
+            scores = fuse(dense, lexical, self.fusion, self.weight) if self.method == "hybrid" else dict(dense or lexical)
         dense_of, lexical_of = dict(dense), dict(lexical)
         best: dict[tuple[str, str], Hit] = {}
         for item, score in sorted(scores.items(), key=lambda pair: -pair[1]):
@@ -142,46 +156,6 @@ class Retriever:
             if key not in best:
                 best[key] = Hit(passage.doc_id, passage.anchor, float(score), dense_of.get(item), lexical_of.get(item))
         return list(best.values())[:k]
-
-    def dense(self, query_vector: np.ndarray, n: int, mask: np.ndarray | None) -> list[tuple[int, float]]:
-        """Inner-product search; exact over a small filtered subset, a bitmap selector otherwise."""
-        import faiss
-
-        query = np.ascontiguousarray(query_vector.reshape(1, -1), dtype=np.float32)
-        index = self.stored.faiss_index
-        if mask is None:
-            # HNSW's default beam (16) is narrower than the candidates asked for and misses true best ones.
-            params = faiss.SearchParametersHNSW(efSearch=max(n, 64)) if isinstance(index, faiss.IndexHNSW) else None
-            scores, ids = index.search(query, min(n, index.ntotal), params=params)
-        else:
-            subset = np.flatnonzero(mask)
-            if len(subset) <= EXACT_SUBSET_LIMIT or isinstance(index, faiss.IndexFlat):
-                subset_scores = np.asarray(self.stored.passage_vectors[subset]) @ query[0]
-                top = _top(subset_scores, n)
-                return [(int(subset[i]), float(subset_scores[i])) for i in top]
-            selector = faiss.IDSelectorBitmap(len(mask), faiss.swig_ptr(np.packbits(mask, bitorder="little")))
-            # The selector leaves the graph walk fewer eligible nodes: widen it in proportion.
-            ef = int(min(4096, max(64, n / max(mask.mean(), 1e-6))))
-            params = faiss.SearchParametersHNSW(sel=selector, efSearch=ef)
-            scores, ids = index.search(query, min(n, len(subset)), params=params)
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
-
-    def lexical(self, query_tokens: tuple[str, ...], n: int, mask: np.ndarray | None) -> list[tuple[int, float]]:
-        """BM25 over passages (title and section words included), masked by the filter."""
-        if not query_tokens or self.stored.bm25 is None:
-            return []
-        weights = None if mask is None else mask.astype(np.float32)
-        scores = self.stored.bm25.get_scores(list(query_tokens), weight_mask=weights)
-        top = _top(scores, n)
-        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
-
-
-def _top(scores: np.ndarray, n: int) -> np.ndarray:
-    if len(scores) > n:
-        part = np.argpartition(-scores, n - 1)[:n]
-    else:
-        part = np.arange(len(scores))
-    return part[np.argsort(-scores[part], kind="stable")]
 
 
 def _is_date(value: str) -> bool:

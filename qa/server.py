@@ -23,6 +23,7 @@ from .limits import (API_BODY_LIMIT, MAX_DATE_CHARS, MAX_DOC_IDS, MAX_HISTORY, M
 from .live import LiveArchive
 from .problems import BAD_INPUT, NOT_FOUND, TOO_LARGE
 from .reading import add_reading_routes
+from .stores import StoreSettings
 from .results import AskResult, DocumentDetail, DocumentSummary, Health, ParagraphDetail, SearchResult
 from .verdict_routes import add_verdict_routes
 from .verify_routes import add_verify_routes
@@ -324,11 +325,12 @@ async def _too_large(send: Any, limit: int) -> None:
 def serve(corpus: str | Path | None = None, index: str | Path | None = None, host: str = "127.0.0.1",
           port: int = 7860, model: str | None = None, reader: str | None = None, *,
           admin_token_file: str | Path | None = None, auth: str | Path | None = None,
-          max_upload_mb: float | None = None) -> None:
+          max_upload_mb: float | None = None, store: StoreSettings | None = None) -> None:
     """Build or refresh the index (with progress shown), then serve the API and UI until stopped.
 
     `admin_token_file` (else $QA_ADMIN_TOKEN) enables uploads and removals; `auth` (else $QA_AUTH)
-    names a users.toml and turns login on."""
+    names a users.toml and turns login on; `store` chooses the passage store (default: FAISS files in
+    the index)."""
     import os
 
     import uvicorn
@@ -343,9 +345,9 @@ def serve(corpus: str | Path | None = None, index: str | Path | None = None, hos
                     read_users(Path(users_file)) if users_file else None)
     max_upload = config.max_upload_bytes(max_upload_mb)
     archive = Archive.open(corpus, index, model, reader=reader, progress=True,
-                           on_step=lambda step: print(step, flush=True))
+                           on_step=lambda step: print(step, flush=True), store=store)
     configure(threads=QUERY_THREADS)  # the build used every core; queries from here on use one
-    live = LiveArchive(archive, config.corpus_path(corpus), config.index_path(index), max_upload)
+    live = LiveArchive(archive, config.corpus_path(corpus), config.index_path(index), max_upload, store)
     app = create_app(live, access=access)
     print(f"Archive QA on http://{host}:{port}/ (API under /api, OpenAPI at /docs; sentence scorer: "
           f"{archive.answerer.scorer.name}; uploads {'on' if access.admin_token else 'off'}; "

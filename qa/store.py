@@ -2,10 +2,12 @@
 
     index/CURRENT                 name of the live generation (replaced with os.replace)
     index/gen-<time>-<id>/        manifest.json, documents.jsonl, passages.json, sentences.json,
-                                  passages.faiss, passage_vectors.npy, sentence_vectors.npy, bm25/
+                                  passage_vectors.npy, sentence_vectors.npy, and the passage store:
+                                  passages.faiss + bm25/ (FAISS, the default), or vocabulary.json +
+                                  qdrant/ (Qdrant in process) or a collection on a Qdrant server
     index/cache/<model>/<key>.npy embeddings of one document's texts, keyed by those texts
 
-Everything is JSON, .npy or FAISS's own format: no pickle. The manifest holds the sha256 of
+Everything is JSON, .npy, FAISS's or Qdrant's own format: no pickle. The manifest holds the sha256 of
 every file; loading checks them, the format version, the pipeline fingerprint (a hash of the
 parsing and chunking code) and the model, and refuses a mismatch
 with IndexIncompatible rather than answer from a damaged or foreign index. It also records the
@@ -29,11 +31,12 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import chunking
+from . import chunking, stores
 from .atomic import fsync_dir as _fsync_dir, write_atomically as _atomic_write
 from .embedding import Encoder
 from .errors import IndexIncompatible, IndexMissing
 from .profile import Profile
+from .stores import PassageStore, StoreInput, StoreSettings
 from .types import Document, Dropped, Paragraph, Span
 
 __all__ = ["FORMAT_VERSION", "APPROXIMATE_ABOVE", "StoredIndex", "build_index", "open_index", "pipeline_fingerprint",
@@ -41,7 +44,7 @@ __all__ = ["FORMAT_VERSION", "APPROXIMATE_ABOVE", "StoredIndex", "build_index", 
 
 # Bump when the files written here change. Changes to parsing, chunking or tokenizing need no bump:
 # `pipeline_fingerprint` sees them.
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7
 # The code whose output an index stores (parsed documents, spans, embedded texts, BM25 tokens).
 _PIPELINE_SOURCES = ("documents", "chunking.py", "lexical.py", "embedding.py", "types.py", "store.py", "profile.py")
 # Above this many passages a flat (exact) scan costs more than the 15 ms search budget on two
@@ -52,7 +55,7 @@ CURRENT = "CURRENT"
 
 @dataclass
 class StoredIndex:
-    """A loaded generation: documents, spans, vectors, the FAISS and BM25 indexes, the manifest."""
+    """A loaded generation: documents, spans, vectors, the passage store (vectors and BM25), the manifest."""
 
     path: Path
     manifest: dict[str, Any]
@@ -61,8 +64,7 @@ class StoredIndex:
     sentences: list[Span]
     passage_vectors: np.ndarray
     sentence_vectors: np.ndarray
-    faiss_index: Any
-    bm25: Any
+    store: PassageStore
 
 
 @functools.cache
@@ -86,11 +88,8 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
         raise IndexIncompatible(f"{generation}: manifest unreadable ({exc}); run `qa index` to rebuild") from exc
 
 
-def open_index(index_dir: Path, model: str | None = None) -> StoredIndex:
-    """Load and verify the live generation; `model`, when given, must be the one that built it."""
-    import bm25s
-    import faiss
-
+def open_index(index_dir: Path, model: str | None = None, store: StoreSettings | None = None) -> StoredIndex:
+    """Load and verify the live generation; `model` and `store`, when given, must be the ones that built it."""
     generation = _live_generation(index_dir)
     manifest = read_manifest(index_dir)
     if manifest.get("format_version") != FORMAT_VERSION:
@@ -114,15 +113,15 @@ def open_index(index_dir: Path, model: str | None = None) -> StoredIndex:
     sentences = [Span(*row) for row in json.loads((generation / "sentences.json").read_text(encoding="utf-8"))]
     passage_vectors = np.load(generation / "passage_vectors.npy", allow_pickle=False, mmap_mode="r")
     sentence_vectors = np.load(generation / "sentence_vectors.npy", allow_pickle=False, mmap_mode="r")
-    faiss_index = faiss.read_index(str(generation / "passages.faiss"))
-    bm25 = bm25s.BM25.load(str(generation / "bm25"), allow_pickle=False, show_progress=False) if passages else None
+    passage_store = stores.open_store(generation, manifest["store"], passage_vectors, store)
     counts = manifest["counts"]
-    if (len(documents), len(passages), len(sentences), faiss_index.ntotal) != (
+    if (len(documents), len(passages), len(sentences), passage_store.count) != (
         counts["documents"], counts["passages"], counts["sentences"], counts["passages"]
     ):
+        passage_store.close()
         raise IndexIncompatible(f"{generation}: counts disagree with the manifest; rebuild the index")
     return StoredIndex(generation, manifest, documents, passages, sentences,
-                       passage_vectors, sentence_vectors, faiss_index, bm25)
+                       passage_vectors, sentence_vectors, passage_store)
 
 
 def build_index(
@@ -135,14 +134,17 @@ def build_index(
     progress: bool = False,
     on_step: Callable[[str], None] | None = None,
     profile: Profile | None = None,
+    store: StoreSettings | None = None,
 ) -> dict[str, Any]:
     """Write a new generation for `documents` and switch it in; returns its manifest.
 
     `profile` is the one the documents were parsed with (default: the neutral one): its footnote
     marker shapes the embedded texts, its spelling variants the BM25 tokens, and its fingerprint
     is recorded. Texts whose embeddings are cached (same texts, same model) are not sent to the encoder.
+    `store` chooses the engine that holds the passages (default: FAISS + bm25s files).
     """
     say = on_step or (lambda message: None)
+    store = store or StoreSettings()
     profile = profile if profile is not None else Profile.default()
     index_dir.mkdir(parents=True, exist_ok=True)
     generation = index_dir / f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
@@ -153,8 +155,10 @@ def build_index(
             documents, encoder, index_dir, progress, say, profile
         )
         say(f"writing {len(passages)} passages and {len(sentences)} sentences")
-        kind = _write_vectors(staging, passage_vectors, sentence_vectors, encoder.dimension, approximate_above, quantize)
-        _write_bm25(staging, passage_texts, profile)
+        _write_vectors(staging, passage_vectors, sentence_vectors)
+        data = _store_input(documents, passages, passage_vectors, encoder.dimension,
+                            _bm25(passage_texts, profile), approximate_above=approximate_above, quantize=quantize)
+        kind = stores.write(staging, generation.name, data, store)
         _write_json(staging / "passages.json", [list(asdict(p).values()) for p in passages])
         _write_json(staging / "sentences.json", [list(asdict(s).values()) for s in sentences])
         with open(staging / "documents.jsonl", "w", encoding="utf-8") as out:
@@ -167,10 +171,11 @@ def build_index(
             "model": encoder.name,
             "dimension": encoder.dimension,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "faiss": kind,
+            "store": kind,
             "counts": {"documents": len(documents), "passages": len(passages), "sentences": len(sentences)},
             "documents": {d.doc_id: {"file": d.path, "sha256": d.sha256} for d in documents},
-            "files": {str(p.relative_to(staging)): _sha256(p) for p in sorted(staging.rglob("*")) if p.is_file()},
+            "files": {str(p.relative_to(staging)): _sha256(p) for p in sorted(staging.rglob("*"))
+                      if p.is_file() and p.relative_to(staging).parts[0] != stores.UNHASHED},
         }
         _write_json(staging / "manifest.json", manifest)
         _fsync_tree(staging)
@@ -179,7 +184,8 @@ def build_index(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    _prune(index_dir, keep={generation.name, *_previous(index_dir, generation.name)}, cache_keys=used_keys, model=encoder.name)
+    _prune(index_dir, keep={generation.name, *_previous(index_dir, generation.name)}, cache_keys=used_keys,
+           model=encoder.name, recorded=kind)
     return manifest
 
 
@@ -229,40 +235,31 @@ def _embed(documents, encoder: Encoder, index_dir: Path, progress: bool, say, pr
     return passages, passage_texts, sentences, passage_vectors, sentence_vectors, used_keys
 
 
-def _write_vectors(staging: Path, passage_vectors, sentence_vectors, dimension: int, approximate_above: int, quantize: bool):
-    import faiss
-
+def _write_vectors(staging: Path, passage_vectors, sentence_vectors) -> None:
     np.save(staging / "passage_vectors.npy", np.ascontiguousarray(passage_vectors, np.float32), allow_pickle=False)
     np.save(staging / "sentence_vectors.npy", np.ascontiguousarray(sentence_vectors, np.float32), allow_pickle=False)
-    if len(passage_vectors) > approximate_above:
-        if quantize:
-            index = faiss.IndexHNSWSQ(dimension, faiss.ScalarQuantizer.QT_8bit, 32, faiss.METRIC_INNER_PRODUCT)
-            index.train(np.ascontiguousarray(passage_vectors, np.float32))
-            kind = {"type": "hnsw_sq8", "M": 32}
-        else:
-            index = faiss.IndexHNSWFlat(dimension, 32, faiss.METRIC_INNER_PRODUCT)
-            kind = {"type": "hnsw", "M": 32}
-        index.hnsw.efConstruction = 80
-    else:
-        index = faiss.IndexFlatIP(dimension)
-        kind = {"type": "flat"}
-    if len(passage_vectors):
-        index.add(np.ascontiguousarray(passage_vectors, np.float32))
-    faiss.write_index(index, str(staging / "passages.faiss"))
-    return kind
 
 
-def _write_bm25(staging: Path, passage_texts: list[str], profile: Profile) -> None:
+def _bm25(passage_texts: list[str], profile: Profile) -> Any:
     """BM25 over the same texts the encoder saw (title, section, passage), with the profile's variants."""
     import bm25s
 
     if not passage_texts:
-        return
+        return None
     from .lexical import tokenize
 
     retriever = bm25s.BM25()
     retriever.index(tokenize(passage_texts, profile.vocabulary.variants), show_progress=False)
-    retriever.save(str(staging / "bm25"), show_progress=False)
+    return retriever
+
+
+def _store_input(documents, passages: list[Span], vectors, dimension: int, bm25: Any, **options: Any) -> StoreInput:
+    """One row per passage: its vector, document and the document's days (0 when undated)."""
+    days = {d.doc_id: stores.day_range(d.date) if d.date else (0, 0) for d in documents}
+    first = np.array([days[p.doc_id][0] for p in passages], np.int32)
+    last = np.array([days[p.doc_id][1] for p in passages], np.int32)
+    matrix = np.ascontiguousarray(vectors, np.float32).reshape(-1, dimension)
+    return StoreInput(matrix, tuple(p.doc_id for p in passages), first, last, bm25, options)
 
 
 def _document_from_json(raw: dict[str, Any]) -> Document:
@@ -297,11 +294,15 @@ def _previous(index_dir: Path, current: str) -> set[str]:
     return {previous} if previous and previous != current else set()
 
 
-def _prune(index_dir: Path, keep: set[str], cache_keys: set[str], model: str) -> None:
-    """Drop generations other than the live and the previous one, and embeddings nothing uses."""
+def _prune(index_dir: Path, keep: set[str], cache_keys: set[str], model: str, recorded: dict[str, Any]) -> None:
+    """Drop generations other than the live and the previous one (in the store's engine too), and unused embeddings."""
+    dropped = set()
     for path in index_dir.iterdir():
         if path.is_dir() and path.name.startswith(("gen-", ".gen-")) and path.name not in keep:
             shutil.rmtree(path, ignore_errors=True)
+            dropped.add(path.name)
+    if dropped:
+        stores.prune(recorded, dropped)
     cache = index_dir / "cache" / _slug(model)
     for path in cache.glob("*.npy"):
         if path.stem not in cache_keys:

@@ -322,7 +322,8 @@ def run(built_index, monkeypatch):
 
 
 def assert_passage_shape(item: dict) -> None:
-    assert set(item) - {"page", "sha256"} == PASSAGE_FIELDS and len(item["sha256"]) == 64
+    assert set(item) - {"page", "sha256", "permalink"} == PASSAGE_FIELDS and len(item["sha256"]) == 64
+    assert item["permalink"].startswith(f"/d/{item['doc_id']}/{item['anchor']}")
     assert isinstance(item["start"], int) and isinstance(item["end"], int) and isinstance(item["score"], float)
 
 

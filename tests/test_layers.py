@@ -22,6 +22,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("documents",),  # parsing: text, HTML, PDF, structure, catalog
     ("chunking", "lexical"),
     ("embedding",),
+    ("stores",),  # passage stores: FAISS + bm25s, Qdrant
     ("store", "indexer", "verify"),
     ("references", "query"),  # the question, analysed once
     ("retrieval",),

@@ -9,7 +9,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-import qa.retrieval
+import qa.stores.faiss_store
 from conftest import BLOG, BOFF_SUMMARY, CORPUS, REPORT_2009, REPORT_DEC_2010, REPORT_JAN_2010, eval_files
 from fixtures_archive import archive, built_index, encoder, seed_cache  # noqa: F401  (fixtures)
 from qa.archive import Archive
@@ -272,16 +272,16 @@ FILTERS = [Filters(doc_ids=(d,)) for d in sorted(ALL)] + [Filters(date_from="201
 def test_approximate_index_is_chosen_above_the_threshold(approximate):
     import faiss
 
-    assert approximate.stored.manifest["faiss"]["type"] == "hnsw"
-    assert not isinstance(approximate.stored.faiss_index, faiss.IndexFlat)
+    assert approximate.stored.manifest["store"]["type"] == "hnsw"
+    assert not isinstance(approximate.stored.store.index, faiss.IndexFlat)
 
 
-@pytest.mark.parametrize("subset_limit", [qa.retrieval.EXACT_SUBSET_LIMIT, 0],
+@pytest.mark.parametrize("subset_limit", [qa.stores.faiss_store.EXACT_SUBSET_LIMIT, 0],
                          ids=["exact-subset", "hnsw-bitmap-selector"])
 @pytest.mark.parametrize("filters", FILTERS, ids=lambda f: f"{f.doc_ids or ''}{f.date_from or ''}{f.date_to or ''}")
 def test_filtered_search_on_approximate_index_returns_the_exact_best_passages(
         approximate, encoder, monkeypatch, subset_limit, filters):
-    monkeypatch.setattr(qa.retrieval, "EXACT_SUBSET_LIMIT", subset_limit)
+    monkeypatch.setattr(qa.stores.faiss_store, "EXACT_SUBSET_LIMIT", subset_limit)
     retriever = Retriever(approximate.stored, method="dense")
     for query in QUERIES:
         vector = encoder.encode([query])[0]
