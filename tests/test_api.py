@@ -131,7 +131,7 @@ def test_openapi_lists_every_route_and_docs_are_served(api):
     schema = api.get("/openapi.json").json()
     assert set(schema["paths"]) == {
         "/api/health", "/api/search", "/api/ask", "/api/documents", "/api/documents/{doc_id}",
-        "/api/documents/{doc_id}/paragraphs/{anchor}",
+        "/api/documents/{doc_id}/paragraphs/{anchor}", "/api/verify", "/api/verdicts",
     }
     assert "post" in schema["paths"]["/api/ask"] and "post" in schema["paths"]["/api/search"]
     assert api.get("/docs").status_code == 200
