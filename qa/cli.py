@@ -350,12 +350,11 @@ def _verdict_store(index):
 
 @verdicts.command("list")
 @index_option
-@click.option("--limit", type=click.IntRange(min=1), default=VERDICTS_PAGE, show_default=True,
-              help="How many, newest first.")
+@click.option("--limit", type=click.IntRange(min=1), default=VERDICTS_PAGE, show_default=True, help="How many, newest first.")
 @click.option("--json", "as_json", is_flag=True, help="Print the GET /api/verdicts payload.")
 def verdicts_list(index, limit, as_json) -> None:
     """The newest verdicts: id, time, verdict, quote's place, question."""
-    found = _verdict_store(index).newest(limit)
+    found = _verdict_store(index).list(limit)
     if as_json:
         _emit_json(found)
         return

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 __all__ = ["MAX_QUESTION_CHARS", "MIN_K", "MAX_K", "MAX_HISTORY", "MAX_DOC_IDS", "MAX_ID_CHARS",
            "MAX_DATE_CHARS", "API_BODY_LIMIT", "UI_BODY_LIMIT", "UI_UPLOAD_LIMIT",
-           "MAX_UPLOAD_MB", "UPLOAD_ENVELOPE", "MAX_TITLE_CHARS", "MAX_VERIFY_QUOTES", "MAX_QUOTE_CHARS",
-           "MAX_NOTE_CHARS", "VERDICTS_PAGE", "MAX_VERDICTS_PAGE"]
+           "MAX_UPLOAD_MB", "UPLOAD_ENVELOPE", "MAX_TITLE_CHARS",
+           "MAX_VERIFY_QUOTES", "MAX_QUOTE_CHARS", "MAX_NOTE_CHARS", "MAX_VERDICTS_PAGE",
+           "VERDICTS_PAGE"]
 
 # A question, a search query, or one earlier question of `history`.
 MAX_QUESTION_CHARS = 2000
@@ -41,6 +42,7 @@ MAX_VERIFY_QUOTES = 100
 MAX_QUOTE_CHARS = 16_000
 # A reviewer's name or note on a verdict.
 MAX_NOTE_CHARS = 2000
-# Verdicts listed by one `GET /api/verdicts` (or `qa verdicts list`): when no limit is given, and at most.
-VERDICTS_PAGE = 50
+# Verdicts listed by one `GET /api/verdicts`.
 MAX_VERDICTS_PAGE = 500
+# ... and by default.
+VERDICTS_PAGE = 50

@@ -1,4 +1,4 @@
-"""The shapes of the API's error bodies, shared by every route module (the results are qa.results' dataclasses)."""
+"""The API's error shapes, for the `responses` of every route module (the results are qa.results' dataclasses)."""
 
 from __future__ import annotations
 

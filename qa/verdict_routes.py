@@ -9,9 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from .archive import Archive
 from .errors import QueryError
-from .limits import (MAX_ID_CHARS, MAX_NOTE_CHARS, MAX_QUESTION_CHARS, MAX_QUOTE_CHARS, MAX_VERDICTS_PAGE,
-                     VERDICTS_PAGE)
 from .problems import BAD_INPUT, TOO_LARGE
+from .limits import MAX_ID_CHARS, MAX_NOTE_CHARS, MAX_QUESTION_CHARS, MAX_QUOTE_CHARS, MAX_VERDICTS_PAGE, VERDICTS_PAGE
 from .verdicts import Judgement, Verdict, VerdictDraft, expectation, open_store
 
 __all__ = ["VerdictRequest", "add_verdict_routes"]
@@ -65,4 +64,4 @@ def add_verdict_routes(app: FastAPI, current: Callable[[], Archive]) -> None:
             raise QueryError(f"limit must be a whole number from 1 to {MAX_VERDICTS_PAGE}, not {limit}")
         if offset < 0:
             raise QueryError(f"offset must be 0 or more, not {offset}")
-        return open_store(current().index_dir).newest(limit, offset)
+        return open_store(current().index_dir).list(limit, offset)

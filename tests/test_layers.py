@@ -28,10 +28,10 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("reader.model", "reader.data", "reader.evaluate", "reader.export", "reader"),
     ("scoring",),
     ("answer",),
-    ("results", "evaluation", "citecheck", "verdicts", "archive", "problems"),  # the facade and its typed results (and error shapes)
+    ("results", "evaluation", "citecheck", "verdicts", "archive"),  # the facade and its typed results
     ("live",),  # the facade swapped whole when a document is added or removed
     ("reader.train",),
-    ("ui", "server", "cli", "document_routes", "cli_live", "verdict_routes", "verify_routes"),
+    ("problems", "verdict_routes", "verify_routes", "document_routes", "ui", "server", "cli", "cli_live"),
 )
 
 
