@@ -354,7 +354,7 @@ def _verdict_store(index):
 @click.option("--json", "as_json", is_flag=True, help="Print the GET /api/verdicts payload.")
 def verdicts_list(index, limit, as_json) -> None:
     """The newest verdicts: id, time, verdict, quote's place, question."""
-    found = _verdict_store(index).list(limit)
+    found = _verdict_store(index).newest(limit)
     if as_json:
         _emit_json(found)
         return

@@ -64,4 +64,4 @@ def add_verdict_routes(app: FastAPI, current: Callable[[], Archive]) -> None:
             raise QueryError(f"limit must be a whole number from 1 to {MAX_VERDICTS_PAGE}, not {limit}")
         if offset < 0:
             raise QueryError(f"offset must be 0 or more, not {offset}")
-        return open_store(current().index_dir).list(limit, offset)
+        return open_store(current().index_dir).newest(limit, offset)
