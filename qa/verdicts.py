@@ -123,15 +123,22 @@ class VerdictStore:
         self._lock = threading.Lock()
         try:
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10)
+        except sqlite3.Error as exc:
+            raise QAError(f"{path}: verdicts database unusable ({exc})") from exc
+        try:
             self.journal_mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             with self._db:
                 self._db.executescript(_SCHEMA)
                 found = self._db.execute("SELECT version FROM schema_version").fetchone()
                 if found is None:
                     self._db.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
-                elif found[0] != SCHEMA_VERSION:
-                    raise QAError(f"{path}: verdicts schema version {found[0]}, this program reads {SCHEMA_VERSION}")
+            if found is not None and found[0] != SCHEMA_VERSION:
+                raise QAError(f"{path}: verdicts schema version {found[0]}, this program reads {SCHEMA_VERSION}")
+        except QAError:
+            self._db.close()
+            raise
         except sqlite3.Error as exc:
+            self._db.close()
             raise QAError(f"{path}: verdicts database unusable ({exc})") from exc
 
     def add(self, draft: VerdictDraft, sha256: str, expected: Expectation | None) -> Verdict:
