@@ -41,5 +41,6 @@ MAX_VERIFY_QUOTES = 100
 MAX_QUOTE_CHARS = 16_000
 # A reviewer's name or note on a verdict.
 MAX_NOTE_CHARS = 2000
-# Verdicts listed by one `GET /api/verdicts`.
+# Verdicts listed by one `GET /api/verdicts` (or `qa verdicts list`): when no limit is given, and at most.
+VERDICTS_PAGE = 50
 MAX_VERDICTS_PAGE = 500
