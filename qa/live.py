@@ -13,10 +13,13 @@ answering from the same bytes.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from .archive import Archive
 from .atomic import fsync_dir, write_atomically
@@ -70,7 +73,7 @@ class LiveArchive:
         """
         upload = check_upload(client_name, data, self.max_upload)
         title, date = _checked_title(title), _checked_date(date)
-        with self._lock:
+        with self._lock, _writer_lock(self.index):
             target = self.corpus / upload.name
             if target.exists():
                 raise UploadRejected("duplicate", f"the same file is already in the archive as {upload.stem!r}")
@@ -95,7 +98,7 @@ class LiveArchive:
 
     def remove(self, doc_id: str) -> Removed:
         """Delete the document's file and catalog entry and make the index without it live."""
-        with self._lock:
+        with self._lock, _writer_lock(self.index):
             document = _find(self._archive, doc_id)
             source = self._file_of(document)
             entry = read_catalog(self.corpus).get(source.name)
@@ -145,6 +148,18 @@ class LiveArchive:
     def _refreshed(self) -> Archive:
         archive = self._archive
         return archive.with_refresh(refresh_index(self.corpus, self.index, archive.encoder))
+
+
+@contextlib.contextmanager
+def _writer_lock(index: Path) -> Iterator[None]:
+    """One writer at a time across processes too (a server and `qa add` on the same folders)."""
+    index.mkdir(parents=True, exist_ok=True)
+    with open(index / ".writer.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _find(archive: Archive, doc_id: str) -> Document:
