@@ -60,6 +60,8 @@ class LiveArchive:
         self.index = Path(index)
         self.max_upload = max_upload
         self._lock = threading.Lock()
+        with self._lock, _writer_lock(self.index):
+            _clear_leftovers(self.corpus)
 
     def current(self) -> Archive:
         """The live generation; hold on to it for the whole of one request."""
@@ -87,7 +89,7 @@ class LiveArchive:
                 failed = next((e for e in archive.refresh.load.errors if Path(e.path).name == upload.name), None)
                 if added is None:
                     reason = failed.reason if failed else "it did not load"
-                    raise UploadRejected("invalid", f"{client_name}: cannot be read: {reason}")
+                    raise UploadRejected("invalid", f"the {upload.kind} file cannot be read: {reason}")
             except BaseException:
                 (self.corpus / INCOMING / upload.name).unlink(missing_ok=True)
                 target.unlink(missing_ok=True)
@@ -160,6 +162,14 @@ def _writer_lock(index: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _clear_leftovers(corpus: Path) -> None:
+    """Files a crash left half-way: an upload never joined the corpus, a removal was already out of it."""
+    for folder in (corpus / INCOMING, corpus / OUTGOING):
+        for path in folder.glob("*") if folder.is_dir() else ():
+            if path.is_file():
+                path.unlink()
 
 
 def _find(archive: Archive, doc_id: str) -> Document:

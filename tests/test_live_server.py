@@ -20,6 +20,7 @@ from fpdf import FPDF
 
 from app_process import Server, start_server, stop_server
 from conftest import BLOG, BOFF_SUMMARY, CORPUS
+from qa.limits import API_BODY_LIMIT
 
 pytestmark = pytest.mark.slow  # real server processes
 
@@ -155,6 +156,16 @@ def test_a_refused_file_gets_a_status_naming_the_reason_and_changes_nothing(admi
     assert corpus_names(corpus) == names
     assert not any((corpus / ".incoming").iterdir()) if (corpus / ".incoming").exists() else True
     assert httpx.get(f"{server.url}/api/health").json() == health
+
+
+def test_the_upload_route_has_its_own_body_limit_above_the_api_one(admin_server):
+    server, _ = admin_server
+    spaced = TXT.replace("731", "734").replace("\n\n2.", "\n" * 100_000 + "2.").encode()  # 100 KB, two paragraphs
+    assert len(spaced) > API_BODY_LIMIT
+    assert httpx.post(f"{server.url}/api/ask", content=spaced, headers={"content-type": "application/json"}).status_code == 413
+    response = upload(server, "spaced.txt", spaced)
+    assert response.status_code == 201, response.text
+    httpx.delete(f"{server.url}/api/documents/{response.json()['doc_id']}", headers=admin(), timeout=300)
 
 
 def test_the_same_file_twice_is_a_conflict(admin_server):
