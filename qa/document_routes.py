@@ -10,8 +10,9 @@ other /api route but health for a user's API token (the admin token also reads).
 import json
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, File, Form, HTTPException, Path as PathParam, Request, UploadFile
+from fastapi import Depends, FastAPI, File, Form, HTTPException, Path as PathParam, Request, Security, UploadFile
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from .access import ADMIN_TOKEN_ENV, Access
 from .errors import UploadRejected
@@ -28,6 +29,9 @@ _ENABLE = (f"changes to the archive are off: start the server with ${ADMIN_TOKEN
            f"(or --admin-token-file FILE) and send it as 'Authorization: Bearer <token>'")
 _NEEDS_ADMIN = "this route needs 'Authorization: Bearer <admin token>'"
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
+# Declared so that /openapi.json shows the routes need a bearer token; the check is ours (`admin`).
+_ADMIN_SCHEME = HTTPBearer(scheme_name="admin token", auto_error=False,
+                           description=f"The admin token (${ADMIN_TOKEN_ENV} or --admin-token-file).")
 
 
 def bearer_token(headers: Any) -> str | None:
@@ -40,10 +44,10 @@ def bearer_token(headers: Any) -> str | None:
 def add_document_routes(app: FastAPI, live: LiveArchive | None, access: Access) -> None:
     """The upload and removal routes over `live` (None: an archive that cannot change, so 403)."""
 
-    def admin(request: Request) -> LiveArchive:
+    def admin(credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_ADMIN_SCHEME)]) -> LiveArchive:
         if access.admin_token is None or live is None:
             raise HTTPException(403, _ENABLE)
-        if not access.is_admin(bearer_token(request.headers)):
+        if credentials is None or not access.is_admin(credentials.credentials):
             raise HTTPException(401, _NEEDS_ADMIN, headers=_CHALLENGE)
         return live
 
