@@ -222,6 +222,8 @@ def test_qa_add_and_qa_remove_change_corpus_and_index(live, tmp_path):
     assert doc_id.startswith("harbour-works-")
     asked = CliRunner().invoke(main, ["ask", QUESTION, "--json", "--reader", "none", *where])
     assert json.loads(asked.stdout)["quotes"][0]["doc_id"] == doc_id
+    verified = CliRunner().invoke(main, ["verify", *where])
+    assert verified.exit_code == 0 and "all hold" in verified.stdout
     removed = CliRunner().invoke(main, ["remove", doc_id, *where])
     assert removed.exit_code == 0 and f"removed {doc_id}" in removed.stdout
     missing = CliRunner().invoke(main, ["remove", doc_id, *where])
