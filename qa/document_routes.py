@@ -10,8 +10,9 @@ other /api route but health for a user's API token (the admin token also reads).
 import json
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, File, Form, HTTPException, Path as PathParam, Request, UploadFile
+from fastapi import Depends, FastAPI, File, Form, HTTPException, Path as PathParam, Request, Security, UploadFile
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from .access import ADMIN_TOKEN_ENV, Access
 from .errors import UploadRejected
@@ -26,7 +27,11 @@ UPLOAD_PATH = "/api/documents"
 _STATUS = {"too_large": 413, "unsupported": 415, "invalid": 422, "duplicate": 409}
 _ENABLE = (f"changes to the archive are off: start the server with ${ADMIN_TOKEN_ENV} set "
            f"(or --admin-token-file FILE) and send it as 'Authorization: Bearer <token>'")
+_NEEDS_ADMIN = "this route needs 'Authorization: Bearer <admin token>'"
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
+# Declared so that /openapi.json shows the routes need a bearer token; the check is ours (`admin`).
+_ADMIN_SCHEME = HTTPBearer(scheme_name="admin token", auto_error=False,
+                           description=f"The admin token (${ADMIN_TOKEN_ENV} or --admin-token-file).")
 
 
 def bearer_token(headers: Any) -> str | None:
@@ -39,11 +44,11 @@ def bearer_token(headers: Any) -> str | None:
 def add_document_routes(app: FastAPI, live: LiveArchive | None, access: Access) -> None:
     """The upload and removal routes over `live` (None: an archive that cannot change, so 403)."""
 
-    def admin(request: Request) -> LiveArchive:
+    def admin(credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_ADMIN_SCHEME)]) -> LiveArchive:
         if access.admin_token is None or live is None:
             raise HTTPException(403, _ENABLE)
-        if not access.is_admin(bearer_token(request.headers)):
-            raise HTTPException(401, "this route needs 'Authorization: Bearer <admin token>'", headers=_CHALLENGE)
+        if credentials is None or not access.is_admin(credentials.credentials):
+            raise HTTPException(401, _NEEDS_ADMIN, headers=_CHALLENGE)
         return live
 
     problems = {401: {"model": Problem, "description": "No or wrong admin token."},
@@ -80,26 +85,43 @@ def add_document_routes(app: FastAPI, live: LiveArchive | None, access: Access) 
 
 
 class ReadGuard:
-    """ASGI middleware: with login on, /api routes but health answer 401 without a user's (or the admin) token."""
+    """ASGI middleware, outermost: checks the token before a body is read.
 
-    def __init__(self, app: Any, access: Access, open_paths: tuple[str, ...] = ("/api/health",)):
+    With login on, /api routes but health answer 401 without a user's (or the admin) token; a
+    change (POST or DELETE under /api/documents) answers 403 or 401 without the admin token,
+    so nobody without it can make the server take in a large upload. The routes check again.
+    """
+
+    def __init__(self, app: Any, access: Access, changes: bool = True, open_paths: tuple[str, ...] = ("/api/health",)):
         self.app = app
         self.access = access
+        self.changes = changes
         self.open_paths = open_paths
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         path = scope.get("path", "")
-        if (scope["type"] != "http" or self.access.users is None or not path.startswith("/api/")
-                or path in self.open_paths):
+        if scope["type"] != "http" or not path.startswith("/api/") or path in self.open_paths:
             await self.app(scope, receive, send)
             return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers") or ()}
-        if self.access.may_read(bearer_token(headers)):
+        token = bearer_token({k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers") or ()})
+        if scope.get("method") in ("POST", "DELETE") and (path == UPLOAD_PATH or path.startswith(UPLOAD_PATH + "/")):
+            if self.access.admin_token is None or not self.changes:
+                await _refuse(send, 403, _ENABLE)
+            elif not self.access.is_admin(token):
+                await _refuse(send, 401, _NEEDS_ADMIN)
+            else:
+                await self.app(scope, receive, send)
+            return
+        if self.access.may_read(token):
             await self.app(scope, receive, send)
             return
-        payload = json.dumps({"detail": "log in first: send 'Authorization: Bearer <API token>' "
-                                        "(`qa users add NAME` prints one)"}).encode()
-        await send({"type": "http.response.start", "status": 401,
-                    "headers": [(b"content-type", b"application/json"), (b"www-authenticate", b"Bearer"),
-                                (b"content-length", str(len(payload)).encode())]})
-        await send({"type": "http.response.body", "body": payload})
+        await _refuse(send, 401, "log in first: send 'Authorization: Bearer <API token>' (`qa users add NAME` prints one)")
+
+
+async def _refuse(send: Any, status: int, detail: str) -> None:
+    payload = json.dumps({"detail": detail}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+    if status == 401:
+        headers.append((b"www-authenticate", b"Bearer"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})

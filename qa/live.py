@@ -13,10 +13,13 @@ answering from the same bytes.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from .archive import Archive
 from .atomic import fsync_dir, write_atomically
@@ -60,6 +63,8 @@ class LiveArchive:
         self.index = Path(index)
         self.max_upload = max_upload
         self._lock = threading.Lock()
+        with self._lock, _writer_lock(self.index):
+            _clear_leftovers(self.corpus)
 
     def current(self) -> Archive:
         """The live generation; hold on to it for the whole of one request."""
@@ -73,7 +78,7 @@ class LiveArchive:
         """
         upload = check_upload(client_name, data, self.max_upload)
         title, date = _checked_title(title), _checked_date(date)
-        with self._lock:
+        with self._lock, _writer_lock(self.index):
             target = self.corpus / upload.name
             if target.exists():
                 raise UploadRejected("duplicate", f"the same file is already in the archive as {upload.stem!r}")
@@ -87,7 +92,7 @@ class LiveArchive:
                 failed = next((e for e in archive.refresh.load.errors if Path(e.path).name == upload.name), None)
                 if added is None:
                     reason = failed.reason if failed else "it did not load"
-                    raise UploadRejected("invalid", f"{client_name}: cannot be read: {reason}")
+                    raise UploadRejected("invalid", f"the {upload.kind} file cannot be read: {reason}")
             except BaseException:
                 (self.corpus / INCOMING / upload.name).unlink(missing_ok=True)
                 target.unlink(missing_ok=True)
@@ -98,7 +103,7 @@ class LiveArchive:
 
     def remove(self, doc_id: str) -> Removed:
         """Delete the document's file and catalog entry and make the index without it live."""
-        with self._lock:
+        with self._lock, _writer_lock(self.index):
             document = _find(self._archive, doc_id)
             source = self._file_of(document)
             entry = read_catalog(self.corpus).get(source.name)
@@ -148,6 +153,26 @@ class LiveArchive:
     def _refreshed(self) -> Archive:
         archive = self._archive
         return archive.with_refresh(refresh_index(self.corpus, self.index, archive.encoder, store=self.store))
+
+
+@contextlib.contextmanager
+def _writer_lock(index: Path) -> Iterator[None]:
+    """One writer at a time across processes too (a server and `qa add` on the same folders)."""
+    index.mkdir(parents=True, exist_ok=True)
+    with open(index / ".writer.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _clear_leftovers(corpus: Path) -> None:
+    """Files a crash left half-way: an upload never joined the corpus, a removal was already out of it."""
+    for folder in (corpus / INCOMING, corpus / OUTGOING):
+        for path in folder.glob("*") if folder.is_dir() else ():
+            if path.is_file():
+                path.unlink()
 
 
 def _find(archive: Archive, doc_id: str) -> Document:

@@ -159,7 +159,7 @@ def create_app(archive: Archive | LiveArchive, *, ui: bool = True, access: Acces
     # Outermost, so it also bounds what reaches the Gradio app; the upload route gets its own limit.
     uploads = live is not None and access.admin_token is not None
     app.add_middleware(BodyLimit, upload_limit=live.max_upload + UPLOAD_ENVELOPE if uploads else API_BODY_LIMIT)
-    app.add_middleware(ReadGuard, access=access)
+    app.add_middleware(ReadGuard, access=access, changes=live is not None)
     return app
 
 

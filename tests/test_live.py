@@ -1,7 +1,7 @@
 """The living archive in process: upload checks and names, users and tokens, generations swapped under readers.
 
-The LiveArchive tests run on a private copy of two small documents of the archive, indexed
-with the real model (the first build of the module is reused as an embedding cache).
+The LiveArchive tests (slow: an index build of their own) run on a private copy of two small
+documents of the archive, indexed with the real model once and copied for each test.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from fixtures_archive import encoder  # noqa: F401  (a fixture)
 from qa.access import Access, Users, add_user, read_admin_token, read_users, token_digest, verify_password
 from qa.documents.intake import check_upload, safe_stem
 from qa.errors import AccessError, NotFound, UploadRejected
+from qa.limits import MAX_TITLE_CHARS
 
 SMALL = (f"{BOFF_SUMMARY}.txt", f"{BLOG}.txt", "catalog.json", "profile.toml")
 NOTE = ("Harbour works\n\n1. The harbour board spent 731 thousand pounds on new tide gauges in 2013.\n\n"
@@ -161,6 +162,7 @@ def _same_answer(a, b) -> bool:
         b.answered, b.quotes, [(p.doc_id, p.anchor) for p in b.passages])
 
 
+@pytest.mark.slow  # an index build of its own
 def test_an_old_generation_keeps_answering_after_later_builds_prune_its_files(live):
     old = live.current()
     before = old.ask(QUESTION)
@@ -173,6 +175,7 @@ def test_an_old_generation_keeps_answering_after_later_builds_prune_its_files(li
     assert now.answered and now.quotes[0].doc_id == first.doc_id
 
 
+@pytest.mark.slow  # an index build of its own
 def test_an_unreadable_upload_leaves_corpus_catalog_and_generation_as_they_were(live):
     corpus = live.corpus
     files = {p.name: p.read_bytes() for p in corpus.iterdir() if p.is_file()}
@@ -185,6 +188,7 @@ def test_an_unreadable_upload_leaves_corpus_catalog_and_generation_as_they_were(
     assert not list((corpus / ".incoming").iterdir())
 
 
+@pytest.mark.slow  # an index build of its own
 def test_removal_deletes_the_file_and_its_catalog_entry(live):
     added = live.add("harbour.txt", NOTE.encode(), title="Harbour works, 2013", date="May 2013")
     assert added.title == "Harbour works, 2013" and added.date == "2013-05"
@@ -197,13 +201,15 @@ def test_removal_deletes_the_file_and_its_catalog_entry(live):
         live.remove(added.doc_id)
 
 
-@pytest.mark.parametrize("title, date, words", [("x" * 301, None, "title"), (None, "someday", "date"),
+@pytest.mark.slow  # an index build of its own
+@pytest.mark.parametrize("title, date, words", [("x" * (MAX_TITLE_CHARS + 1), None, "title"), (None, "someday", "date"),
                                                  ("tab\there\x07", None, "control")])
 def test_a_bad_title_or_date_is_refused(live, title, date, words):
     with pytest.raises(UploadRejected, match=words):
         live.add("harbour.txt", NOTE.encode(), title=title, date=date)
 
 
+@pytest.mark.slow  # an index build of its own
 def test_qa_add_and_qa_remove_change_corpus_and_index(live, tmp_path):
     from qa.cli import main
 
@@ -216,6 +222,8 @@ def test_qa_add_and_qa_remove_change_corpus_and_index(live, tmp_path):
     assert doc_id.startswith("harbour-works-")
     asked = CliRunner().invoke(main, ["ask", QUESTION, "--json", "--reader", "none", *where])
     assert json.loads(asked.stdout)["quotes"][0]["doc_id"] == doc_id
+    verified = CliRunner().invoke(main, ["verify", *where])
+    assert verified.exit_code == 0 and "all hold" in verified.stdout
     removed = CliRunner().invoke(main, ["remove", doc_id, *where])
     assert removed.exit_code == 0 and f"removed {doc_id}" in removed.stdout
     missing = CliRunner().invoke(main, ["remove", doc_id, *where])

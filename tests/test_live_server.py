@@ -20,6 +20,7 @@ from fpdf import FPDF
 
 from app_process import Server, start_server, stop_server
 from conftest import BLOG, BOFF_SUMMARY, CORPUS
+from qa.limits import API_BODY_LIMIT
 
 pytestmark = pytest.mark.slow  # real server processes
 
@@ -68,7 +69,8 @@ def ask(server: Server, question: str, headers: dict | None = None) -> httpx.Res
 
 
 def corpus_names(corpus: Path) -> set[str]:
-    return {p.name for p in corpus.iterdir()}
+    """The corpus's files (its hidden working folders aside)."""
+    return {p.name for p in corpus.iterdir() if p.is_file()}
 
 
 @pytest.fixture(scope="module")
@@ -113,15 +115,28 @@ def test_an_upload_is_answerable_at_once_and_gone_after_removal(admin_server, na
     assert again.status_code == 404
 
 
-def test_a_client_path_is_never_used_as_the_stored_name(admin_server, tmp_path):
+@pytest.mark.parametrize("client_name, stem", [("../../etc/passwd.txt", "passwd-"), ("/etc/passwd.txt", "passwd-"),
+                                               ("..%2f..%2fpasswd.txt", "2f-2fpasswd-"),
+                                               ("C:\\Windows\\passwd.txt", "passwd-"), ("pass\x00wd.txt", "pass-")])
+def test_a_client_path_is_never_used_as_the_stored_name(admin_server, client_name, stem):
     server, corpus = admin_server
-    response = upload(server, "../../etc/passwd.txt", TXT.replace("731", "732").encode())
+    before = corpus_names(corpus)
+    response = upload(server, client_name, TXT.replace("731", "732").encode())
     assert response.status_code == 201, response.text
     doc_id = response.json()["doc_id"]
-    assert doc_id.startswith("passwd-") and "/" not in doc_id and ".." not in doc_id
-    assert (corpus / f"{doc_id}.txt").is_file()
+    assert doc_id.startswith(stem) and "/" not in doc_id and ".." not in doc_id
+    assert corpus_names(corpus) - before == {f"{doc_id}.txt"}
     assert not (corpus.parent.parent / "etc").exists() and not (corpus.parent / "etc").exists()
     assert httpx.delete(f"{server.url}/api/documents/{doc_id}", headers=admin(), timeout=300).status_code == 200
+
+
+@pytest.mark.parametrize("doc_id", ["catalog", "profile", "..%2fcatalog", "%2e%2e%2f%2e%2e%2fetc%2fpasswd", ".incoming"])
+def test_removal_takes_only_a_document_of_the_archive(admin_server, doc_id):
+    server, corpus = admin_server
+    before = {p.name: p.read_bytes() for p in corpus.iterdir() if p.is_file()}
+    response = httpx.delete(f"{server.url}/api/documents/{doc_id}", headers=admin(), timeout=60)
+    assert response.status_code == 404
+    assert {p.name: p.read_bytes() for p in corpus.iterdir() if p.is_file()} == before
 
 
 @pytest.mark.parametrize("token, status", [(None, 401), ("wrong-token-wrong-token-wrong", 401)])
@@ -155,6 +170,16 @@ def test_a_refused_file_gets_a_status_naming_the_reason_and_changes_nothing(admi
     assert corpus_names(corpus) == names
     assert not any((corpus / ".incoming").iterdir()) if (corpus / ".incoming").exists() else True
     assert httpx.get(f"{server.url}/api/health").json() == health
+
+
+def test_the_upload_route_has_its_own_body_limit_above_the_api_one(admin_server):
+    server, _ = admin_server
+    spaced = TXT.replace("731", "734").replace("\n\n2.", "\n" * 100_000 + "2.").encode()  # 100 KB, two paragraphs
+    assert len(spaced) > API_BODY_LIMIT
+    assert httpx.post(f"{server.url}/api/ask", content=spaced, headers={"content-type": "application/json"}).status_code == 413
+    response = upload(server, "spaced.txt", spaced)
+    assert response.status_code == 201, response.text
+    httpx.delete(f"{server.url}/api/documents/{response.json()['doc_id']}", headers=admin(), timeout=300)
 
 
 def test_the_same_file_twice_is_a_conflict(admin_server):
