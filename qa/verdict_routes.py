@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from .archive import Archive
 from .errors import QueryError
+from .limits import MAX_ID_CHARS, MAX_NOTE_CHARS, MAX_QUESTION_CHARS, MAX_QUOTE_CHARS, MAX_VERDICTS_PAGE, VERDICTS_PAGE
 from .problems import BAD_INPUT, TOO_LARGE
 from .verdicts import Judgement, Verdict, VerdictDraft, expectation, open_store
 
