@@ -21,8 +21,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("profile",),
     ("documents",),  # parsing: text, HTML, PDF, structure, catalog
     ("chunking", "lexical"),
-    ("embedding",),
-    ("store", "indexer", "verify"),
+    ("embedding", "shards"),
+    ("store", "indexer", "verify", "ray_ingest"),
     ("references", "query"),  # the question, analysed once
     ("retrieval",),
     ("reader.model", "reader.data", "reader.evaluate", "reader.export", "reader"),
