@@ -88,103 +88,117 @@ def ingest(
     """
     started = time.perf_counter()
     plan = plan_corpus(corpus, reuse)
-    todo = [i for i, file in enumerate(plan) if file.known is None]
-    outcomes: dict[int, Document | DocumentError] = {}
-    counts = {"embedded": 0, "passages": 0, "texts": 0}
-    if todo:
-        cache = cache_dir(index_dir, model)
-        cache.mkdir(parents=True, exist_ok=True)
+    run = _Run(plan, model, profile, cache_dir(index_dir, model), remote=cluster.address is not None)
+    if run.todo:
+        run.cache.mkdir(parents=True, exist_ok=True)
         with _connected(cluster) as workers:
-            _run(plan, todo, workers, model, profile, cache, outcomes, counts, progress)
-    load = _corpus_load(plan, outcomes, profile)
-    return Ingested(load, len(todo), counts["embedded"], counts["passages"], counts["texts"],
+            run.execute(workers, progress)
+    return Ingested(run.corpus_load(), len(run.todo), run.embedded, run.passages, run.texts,
                     time.perf_counter() - started)
 
 
-def _run(plan: list[CorpusFile], todo: list[int], workers: int, model: str, profile: Profile, cache: Path,
-         outcomes: dict[int, Document | DocumentError], counts: dict[str, int], progress: bool) -> None:
-    """Submit parse tasks, then embed tasks as parses come back; write shards as vectors come back."""
-    import ray
-    from tqdm.auto import tqdm
+class _Run:
+    """The driver's side of one ingestion: parse tasks out, embed tasks out as parses come back,
+    shards written as vectors come back, tallies for the progress bar and the log."""
 
-    parse = ray.remote(max_retries=RETRIES)(_parse_files)
-    embed = ray.remote(max_retries=RETRIES)(_embed_texts)
-    size = max(1, math.ceil(len(todo) / (workers * PARSE_TASKS_PER_WORKER)))
-    pending: dict[Any, tuple[str, list]] = {}
-    for at in range(0, len(todo), size):
-        batch = todo[at : at + size]
-        files = [(str(plan[i].path), plan[i].entry, plan[i].doc_id) for i in batch]
-        pending[parse.remote(files, profile, model)] = ("parse", batch)
-    queue: list[tuple[int, DocumentTexts]] = []
-    bar = tqdm(total=len(todo), unit="doc", desc="parse+embed", disable=not progress, smoothing=0.1)
-    clock = time.perf_counter()
+    def __init__(self, plan: list[CorpusFile], model: str, profile: Profile, cache: Path, remote: bool):
+        self.plan, self.model, self.profile, self.cache, self.remote = plan, model, profile, cache, remote
+        self.todo = [i for i, file in enumerate(plan) if file.known is None]
+        self.outcomes: dict[int, Document | DocumentError] = {}
+        self.embedded = self.passages = self.texts = 0
+        self._queue: list[DocumentTexts] = []  # parsed, waiting for an embed task
+        self._pending: dict[Any, tuple[str, list]] = {}  # task → ("parse", file numbers) or ("embed", texts)
 
-    def finished(documents: int, passages: int) -> None:
-        counts["passages"] += passages
-        bar.update(documents)
-        rate = counts["passages"] / max(time.perf_counter() - clock, 1e-9)
-        bar.set_postfix_str(f"{counts['passages']} passages, {rate:.1f} passages/s", refresh=False)
+    def execute(self, workers: int, progress: bool) -> None:
+        import ray
+        from tqdm.auto import tqdm
 
-    def flush(final: bool) -> None:
-        while queue and (final or sum(len(t.texts) for _, t in queue) >= EMBED_TEXTS):
-            group, total = [], 0
-            while queue and (not group or total + len(queue[0][1].texts) <= EMBED_TEXTS):
-                group.append(queue.pop(0))
-                total += len(group[-1][1].texts)
-            pending[embed.remote(model, [t.texts for _, t in group])] = ("embed", group)
+        self._parse = ray.remote(max_retries=RETRIES)(_parse_files)
+        self._embed = ray.remote(max_retries=RETRIES)(_embed_texts)
+        size = max(1, math.ceil(len(self.todo) / (workers * PARSE_TASKS_PER_WORKER)))
+        for at in range(0, len(self.todo), size):
+            batch = self.todo[at : at + size]
+            # Local workers share this process's working folder; a cluster's nodes need the full path.
+            files = [(str(self.plan[i].path.resolve() if self.remote else self.plan[i].path),
+                      self.plan[i].entry, self.plan[i].doc_id) for i in batch]
+            self._pending[self._parse.remote(files, self.profile, self.model)] = ("parse", batch)
+        self._bar = tqdm(total=len(self.todo), unit="doc", desc="parse+embed", disable=not progress, smoothing=0.1)
+        self._clock = time.perf_counter()
+        try:
+            while self._pending:
+                [ref], _ = ray.wait(list(self._pending), num_returns=1)
+                kind, payload = self._pending.pop(ref)
+                result = _fetch(ray, ref, kind, self._names(kind, payload))
+                if kind == "parse":
+                    self._parsed(payload, result)
+                else:
+                    self._embedded(payload, result)
+        finally:
+            self._bar.close()
 
-    try:
-        while pending:
-            [ref], _ = ray.wait(list(pending), num_returns=1)
-            kind, payload = pending.pop(ref)
-            result = _fetch(ray, ref, kind, payload, plan)
-            if kind == "parse":
-                for i, outcome in zip(payload, result):
-                    if isinstance(outcome[0], str):  # (path, reason): the file did not parse
-                        outcomes[i] = DocumentError(*outcome)
-                        finished(1, 0)
-                        continue
-                    document, texts = outcome
-                    outcomes[i] = document
-                    counts["texts"] += len(texts.texts)
-                    if (cache / f"{texts.key}.npy").exists():
-                        finished(1, len(texts.passages))
-                    else:
-                        queue.append((i, texts))
-                flush(final=not any(k == "parse" for k, _ in pending.values()))
+    def _parsed(self, numbers: list[int], results: list[Any]) -> None:
+        for i, outcome in zip(numbers, results):
+            if isinstance(outcome[0], str):  # (path, reason): the file did not parse
+                self.outcomes[i] = DocumentError(*outcome)
+                self._done(0)
+                continue
+            document, texts = outcome
+            self.outcomes[i] = document
+            self.texts += len(texts.texts)
+            if (self.cache / f"{texts.key}.npy").exists():
+                self._done(len(texts.passages))
             else:
-                for (_, texts), vectors in zip(payload, result):
-                    write_shard(cache / f"{texts.key}.npy", vectors)
-                    counts["embedded"] += 1
-                    finished(1, len(texts.passages))
-    finally:
-        bar.close()
+                self._queue.append(texts)
+        last = not any(kind == "parse" for kind, _ in self._pending.values())
+        while self._queue and (last or sum(len(t.texts) for t in self._queue) >= EMBED_TEXTS):
+            group = [self._queue.pop(0)]
+            total = len(group[0].texts)
+            while self._queue and total + len(self._queue[0].texts) <= EMBED_TEXTS:
+                group.append(self._queue.pop(0))
+                total += len(group[-1].texts)
+            self._pending[self._embed.remote(self.model, [t.texts for t in group])] = ("embed", group)
+
+    def _embedded(self, group: list[DocumentTexts], vectors: list[np.ndarray]) -> None:
+        for texts, rows in zip(group, vectors):
+            write_shard(self.cache / f"{texts.key}.npy", rows)
+            self.embedded += 1
+            self._done(len(texts.passages))
+
+    def _done(self, passages: int) -> None:
+        """One more document finished (parsed and embedded, found in the cache, or failed)."""
+        self.passages += passages
+        self._bar.update(1)
+        rate = self.passages / max(time.perf_counter() - self._clock, 1e-9)
+        self._bar.set_postfix_str(f"{self.passages} passages, {rate:.1f} passages/s", refresh=False)
+
+    def _names(self, kind: str, payload: list) -> list[str]:
+        if kind == "parse":
+            return [self.plan[i].path.name for i in payload]
+        return [t.passages[0].doc_id if t.passages else "?" for t in payload]
+
+    def corpus_load(self) -> CorpusLoad:
+        """The CorpusLoad `load_corpus` would give: documents, errors and warnings in file order."""
+        documents, errors, warnings, parsed = [], [], [], []
+        for i, file in enumerate(self.plan):
+            outcome = file.known if file.known is not None else self.outcomes[i]
+            if isinstance(outcome, DocumentError):
+                errors.append(outcome)
+                continue
+            if file.known is None:
+                parsed.append(file.path.name)
+                warnings.extend(outcome.warnings)
+            documents.append(outcome)
+        return CorpusLoad(tuple(documents), tuple(errors), tuple(warnings), tuple(parsed), self.profile)
 
 
-def _fetch(ray: Any, ref: Any, kind: str, payload: list, plan: list[CorpusFile]) -> Any:
+def _fetch(ray: Any, ref: Any, kind: str, names: list[str]) -> Any:
     """A task's result; a task that failed (not a bad document: a bug, or a worker dead past its
-    retries) becomes one QAError naming its files."""
+    retries) becomes one QAError naming its documents."""
     try:
         return ray.get(ref)
-    except (ray.exceptions.RayTaskError, ray.exceptions.WorkerCrashedError) as exc:
-        names = [plan[i if kind == "parse" else i[0]].path.name for i in payload]
+    except ray.exceptions.RayError as exc:
         shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
         raise QAError(f"Ray {kind} task for {shown} failed: {str(exc).strip().splitlines()[-1]}") from exc
-
-
-def _corpus_load(plan: list[CorpusFile], outcomes: Mapping[int, Document | DocumentError], profile: Profile) -> CorpusLoad:
-    """The CorpusLoad `load_corpus` would give: documents, errors and warnings in file order."""
-    documents, errors, warnings, parsed = [], [], [], []
-    for i, file in enumerate(plan):
-        outcome = file.known if file.known is not None else outcomes[i]
-        if isinstance(outcome, DocumentError):
-            errors.append(outcome)
-            continue
-        if file.known is None:
-            parsed.append(file.path.name)
-            warnings.extend(outcome.warnings)
-        documents.append(outcome)
-    return CorpusLoad(tuple(documents), tuple(errors), tuple(warnings), tuple(parsed), profile)
 
 
 # --- what runs on the workers --------------------------------------------------------------

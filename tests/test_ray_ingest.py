@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -165,6 +166,37 @@ def test_without_workers_ray_is_never_imported(tmp_path):
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
                           capture_output=True, text=True, timeout=600)
     assert done.stdout.split()[-2:] == ["0", "False"], done.stdout + done.stderr
+
+
+@pytest.mark.slow
+def test_index_joins_an_existing_cluster_by_address(tmp_path, encoder):  # noqa: F811
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    write_corpus(corpus, 4, seed=7)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log_path = tmp_path / "head.log"
+    log = open(log_path, "wb")
+    # A head node of its own, in its own session: one signal ends it and every process it started.
+    head = subprocess.Popen([sys.executable, "-m", "ray.scripts.scripts", "start", "--head", "--block",
+                             f"--port={port}", "--num-cpus=2", "--include-dashboard=false",
+                             "--node-ip-address=127.0.0.1", "--disable-usage-stats"],
+                            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=log, stderr=log,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 300
+        while b"Ray runtime started" not in log_path.read_bytes():
+            assert head.poll() is None and time.monotonic() < deadline, log_path.read_text(errors="replace")
+            time.sleep(0.2)
+        result = CliRunner().invoke(main, ["index", "--corpus", str(corpus), "--index", str(index),
+                                           "--ray", f"127.0.0.1:{port}"])
+    finally:
+        os.killpg(head.pid, signal.SIGKILL)
+        head.wait()
+        log.close()
+    assert result.exit_code == 0, result.output
+    assert "ray: parsed 4 files, embedded 4 documents" in result.output
+    assert len(shards(index, encoder.name)) == 4
 
 
 # --- settings ----------------------------------------------------------------------------------
