@@ -250,7 +250,8 @@ def _connected(cluster: RayCluster) -> Iterator[int]:
         if cluster.address is not None:
             ray.init(address=cluster.address, **quiet)
         else:
-            ray.init(num_cpus=cluster.workers, _node_ip_address="127.0.0.1", **quiet)
+            # "local": a new cluster even where RAY_ADDRESS or a `ray start` elsewhere on this machine names one.
+            ray.init(address="local", num_cpus=cluster.workers, _node_ip_address="127.0.0.1", **quiet)
     except (ConnectionError, RuntimeError, ValueError) as exc:
         where = cluster.address or f"a local cluster of {cluster.workers} workers"
         raise QAError(f"cannot start Ray on {where}: {str(exc).strip().splitlines()[0]}") from exc

@@ -1,6 +1,6 @@
 """Ingestion on Ray: a local cluster of two workers builds the same index as one process, a
-killed run resumes from the shards it left, a bad file is one error, and without Ray nothing
-imports it.
+killed run resumes from the shards it left, a killed worker's task runs again, a bad file is
+one error, and without Ray nothing imports it.
 
 The Ray builds run the real model on real files; the single-process index they are compared
 with is the session's (`built_index`). Texts the driver still sends to the encoder are counted
@@ -15,9 +15,13 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
+import threading
 import time
+from pathlib import Path
 
 import numpy as np
+import psutil
 import pytest
 from click.testing import CliRunner
 
@@ -146,6 +150,38 @@ def test_killed_run_keeps_its_shards_and_the_rerun_embeds_only_the_rest(tmp_path
 
 
 @pytest.mark.slow
+def test_a_worker_killed_while_embedding_has_its_task_run_again(tmp_path, encoder):  # noqa: F811
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    write_corpus(corpus, 12, seed=21)
+    killed: list[int] = []
+    over = threading.Event()
+
+    def kill_an_embedding_worker() -> None:
+        """SIGKILL the first Ray worker seen running an embed task (a descendant of this process)."""
+        while not killed and not over.is_set():
+            for child in psutil.Process().children(recursive=True):
+                try:
+                    if child.cmdline()[:1] and child.cmdline()[0].startswith("ray::_embed_texts"):
+                        child.kill()
+                        killed.append(child.pid)
+                        return
+                except psutil.Error:
+                    continue
+            time.sleep(0.05)
+
+    killer = threading.Thread(target=kill_an_embedding_worker)
+    killer.start()
+    try:
+        ingested = ingest(corpus, index, encoder.name, TWO_WORKERS, profile=load_profile(corpus))
+    finally:
+        over.set()
+        killer.join()
+    assert killed, "no worker was seen embedding"
+    assert (ingested.parsed, ingested.embedded, len(ingested.load.errors)) == (12, 12, 0)
+    assert len(shards(index, encoder.name)) == 12
+
+
+@pytest.mark.slow
 def test_up_to_date_index_does_not_start_ray(tmp_path, encoder):  # noqa: F811
     corpus, index = tmp_path / "corpus", tmp_path / "index"
     write_corpus(corpus, 2, seed=3)
@@ -194,6 +230,10 @@ def test_index_joins_an_existing_cluster_by_address(tmp_path, encoder):  # noqa:
         os.killpg(head.pid, signal.SIGKILL)
         head.wait()
         log.close()
+        # `ray start` names its cluster in /tmp/ray/ray_current_cluster for later `ray.init()`s: not a dead one.
+        current = Path(tempfile.gettempdir()) / "ray" / "ray_current_cluster"
+        if current.is_file() and current.read_text().strip().endswith(f":{port}"):
+            current.unlink()
     assert result.exit_code == 0, result.output
     assert "ray: parsed 4 files, embedded 4 documents" in result.output
     assert len(shards(index, encoder.name)) == 4
