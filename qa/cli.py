@@ -162,15 +162,28 @@ def _open_archive(corpus, index, model, progress: bool = False, reader: str | No
 @model_option
 @store_options
 @click.option("--force", is_flag=True, help="Rebuild even if the index is up to date.")
-def index(corpus, index, model, force, store) -> None:
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Parse and embed on a local Ray cluster of this many workers.")
+@click.option("--ray", "ray_address", default=None, metavar="ADDRESS",
+              help="Parse and embed on the Ray cluster at ADDRESS ('auto', 'ray://host:10001').")
+def index(corpus, index, model, force, workers, ray_address, store) -> None:
     """Build or refresh the index; only changed documents are parsed and embedded again."""
     from .embedding import load_encoder
     from .indexer import refresh_index
 
+    cluster = None
+    if workers is not None or ray_address is not None:
+        from .ray_ingest import RayCluster
+
+        try:
+            cluster = RayCluster(workers, ray_address)
+        except QAError as exc:
+            _fail(str(exc), 2)
     try:
         refresh = refresh_index(config.corpus_path(corpus), config.index_path(index),
                                 load_encoder(config.model_name(model)), force=force, progress=True,
-                                on_step=lambda message: click.echo(message, err=True), store=store)
+                                on_step=lambda message: click.echo(message, err=True), cluster=cluster,
+                                store=store)
     except QAError as exc:
         _fail(str(exc))
     _report_load(refresh.load)

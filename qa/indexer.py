@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from .documents import CorpusLoad, load_corpus
 from .embedding import Encoder
@@ -12,6 +12,9 @@ from .errors import IndexError_
 from .profile import Profile, load_profile
 from .store import APPROXIMATE_ABOVE, StoredIndex, build_index, open_index
 from .stores import StoreSettings
+
+if TYPE_CHECKING:
+    from .ray_ingest import RayCluster
 
 __all__ = ["Refresh", "refresh_index"]
 
@@ -42,12 +45,14 @@ def refresh_index(
     progress: bool = False,
     on_step: Callable[[str], None] | None = None,
     store: StoreSettings | None = None,
+    cluster: RayCluster | None = None,
 ) -> Refresh:
     """Open the index, rebuilding it first if it is missing, damaged, built by another model or stale.
 
     A changed `profile.toml` makes every document stale (parsed anew; embeddings of texts that
     did not change still come from the cache). An index held in another store than `store`
-    (default: FAISS) is rebuilt into it.
+    (default: FAISS) is rebuilt into it. With `cluster`, new and changed files are parsed
+    and embedded on Ray (`qa.ray_ingest`); the build then finds their embeddings in the cache.
     """
     store = store or StoreSettings()
     say = on_step or (lambda message: None)
@@ -60,7 +65,15 @@ def refresh_index(
     if old is not None and old.manifest.get("profile") != profile.fingerprint:
         old, reason = None, f"the corpus profile ({profile.source or 'the default'}) changed since the index was built"
     previous = {d.path: d for d in old.documents} if old else {}
-    load = load_corpus(corpus, reuse=previous, profile=profile)
+    if cluster is None:
+        load = load_corpus(corpus, reuse=previous, profile=profile)
+    else:
+        from .ray_ingest import describe, ingest
+
+        ingested = ingest(corpus, index_dir, encoder.name, cluster, reuse=previous, profile=profile, progress=progress)
+        if ingested.parsed:
+            say(describe(ingested))
+        load = ingested.load
     changed = load.parsed
     removed = set(previous) - {d.path for d in load.documents}
     if old is not None and not changed and not removed and not force:

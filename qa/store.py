@@ -37,6 +37,7 @@ from .embedding import Encoder
 from .errors import IndexIncompatible, IndexMissing
 from .profile import Profile
 from .stores import PassageStore, StoreInput, StoreSettings
+from .shards import cache_dir, document_texts, read_shard, write_shard
 from .types import Document, Dropped, Paragraph, Span
 
 __all__ = ["FORMAT_VERSION", "APPROXIMATE_ABOVE", "StoredIndex", "build_index", "open_index", "pipeline_fingerprint",
@@ -46,7 +47,8 @@ __all__ = ["FORMAT_VERSION", "APPROXIMATE_ABOVE", "StoredIndex", "build_index", 
 # `pipeline_fingerprint` sees them.
 FORMAT_VERSION = 7
 # The code whose output an index stores (parsed documents, spans, embedded texts, BM25 tokens).
-_PIPELINE_SOURCES = ("documents", "chunking.py", "lexical.py", "embedding.py", "types.py", "store.py", "profile.py")
+_PIPELINE_SOURCES = ("documents", "chunking.py", "lexical.py", "embedding.py", "types.py", "store.py", "profile.py",
+                     "shards.py")
 # Above this many passages a flat (exact) scan costs more than the 15 ms search budget on two
 # cores (384-d inner products: about 1 ms per 10,000 vectors measured here), so HNSW takes over.
 APPROXIMATE_ABOVE = 100_000
@@ -190,49 +192,34 @@ def build_index(
 
 
 def _embed(documents, encoder: Encoder, index_dir: Path, progress: bool, say, profile: Profile):
-    cache = index_dir / "cache" / _slug(encoder.name)
+    """Every document's vectors from its shard, encoding (and saving) the shards that are missing."""
+    cache = cache_dir(index_dir, encoder.name)
     cache.mkdir(parents=True, exist_ok=True)
-    passages: list[Span] = []
-    passage_texts: list[str] = []
-    sentences: list[Span] = []
-    per_document: list[tuple[Path, list[str], int]] = []
-    missing: list[str] = []
-    for document in documents:
-        by_anchor = {p.anchor: p for p in document.paragraphs}
-        doc_passages = chunking.passages(document)
-        doc_sentences = chunking.sentences(document)
-        contexts = chunking.paragraph_contexts(document, profile.footnotes.marker)
-        texts = [chunking.embedding_text(document, by_anchor[p.anchor], p.start, p.end, contexts.get(p.anchor, ""))
-                 for p in doc_passages]
-        texts += [document.text[s.start : s.end] for s in doc_sentences]
-        key = hashlib.sha256("\x00".join([encoder.name, *texts]).encode("utf-8")).hexdigest()
-        path = cache / f"{key}.npy"
-        per_document.append((path, texts, len(doc_passages)))
-        if not path.exists():
-            missing.extend(texts)
-        passages.extend(doc_passages)
-        passage_texts.extend(texts[: len(doc_passages)])
-        sentences.extend(doc_sentences)
-    say(f"embedding {len(missing)} new texts ({sum(len(t) for _, t, _ in per_document) - len(missing)} cached)")
+    per_document = [document_texts(document, profile, encoder.name) for document in documents]
+    # Decided once: a shard written meanwhile (by a concurrent build) must not shift the rows of `fresh`.
+    absent = {d.key for d in per_document if not (cache / f"{d.key}.npy").exists()}
+    missing = [text for d in per_document if d.key in absent for text in d.texts]
+    say(f"embedding {len(missing)} new texts ({sum(len(d.texts) for d in per_document) - len(missing)} cached)")
     fresh = encoder.encode(missing, progress=progress) if missing else np.zeros((0, encoder.dimension), np.float32)
     cursor = 0
     passage_rows, sentence_rows = [], []
-    for path, texts, n_passages in per_document:
-        if path.exists():
-            vectors = np.load(path, allow_pickle=False)
+    for d in per_document:
+        path = cache / f"{d.key}.npy"
+        if d.key not in absent:
+            vectors = read_shard(path, len(d.texts), encoder.dimension)
         else:
-            vectors = fresh[cursor : cursor + len(texts)]
-            cursor += len(texts)
-            _atomic_save_npy(path, vectors)
-        if vectors.shape != (len(texts), encoder.dimension):
-            raise IndexIncompatible(f"{path}: cached embeddings have shape {vectors.shape}; delete index/cache")
-        passage_rows.append(vectors[:n_passages])
-        sentence_rows.append(vectors[n_passages:])
+            vectors = fresh[cursor : cursor + len(d.texts)]
+            cursor += len(d.texts)
+            write_shard(path, vectors)
+        passage_rows.append(vectors[: len(d.passages)])
+        sentence_rows.append(vectors[len(d.passages) :])
     empty = np.zeros((0, encoder.dimension), np.float32)
     passage_vectors = np.vstack(passage_rows) if passage_rows else empty
     sentence_vectors = np.vstack(sentence_rows) if sentence_rows else empty
-    used_keys = {p.stem for p, _, _ in per_document}
-    return passages, passage_texts, sentences, passage_vectors, sentence_vectors, used_keys
+    passages = [p for d in per_document for p in d.passages]
+    passage_texts = [t for d in per_document for t in d.passage_texts]
+    sentences = [s for d in per_document for s in d.sentences]
+    return passages, passage_texts, sentences, passage_vectors, sentence_vectors, {d.key for d in per_document}
 
 
 def _write_vectors(staging: Path, passage_vectors, sentence_vectors) -> None:
@@ -303,16 +290,12 @@ def _prune(index_dir: Path, keep: set[str], cache_keys: set[str], model: str, re
             dropped.add(path.name)
     if dropped:
         stores.prune(recorded, dropped)
-    cache = index_dir / "cache" / _slug(model)
+    cache = cache_dir(index_dir, model)
     for path in cache.glob("*.npy"):
         if path.stem not in cache_keys:
             path.unlink(missing_ok=True)
 
 
-def _atomic_save_npy(path: Path, array: np.ndarray) -> None:
-    temporary = path.with_name(f".{path.stem}.{uuid.uuid4().hex[:6]}.npy")
-    np.save(temporary, np.ascontiguousarray(array, np.float32), allow_pickle=False)
-    os.replace(temporary, path)
 
 
 def _write_json(path: Path, value: Any) -> None:
@@ -334,7 +317,3 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _slug(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", name)[-80:]

@@ -21,9 +21,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("profile",),
     ("documents",),  # parsing: text, HTML, PDF, structure, catalog
     ("chunking", "lexical"),
-    ("embedding",),
+    ("embedding", "shards"),
     ("stores",),  # passage stores: FAISS + bm25s, Qdrant
-    ("store", "indexer", "verify"),
+    ("store", "indexer", "verify", "ray_ingest"),
     ("references", "query"),  # the question, analysed once
     ("retrieval",),
     ("reader.model", "reader.data", "reader.evaluate", "reader.export", "reader"),

@@ -15,7 +15,8 @@ from .catalog import CATALOG_NAME, CatalogEntry, infer_entry, read_catalog
 from .structure import paragraphs_from_blocks
 from .text import decode, read_text
 
-__all__ = ["SUPPORTED_SUFFIXES", "CorpusLoad", "load_corpus", "load_document", "corpus_files", "doc_id_for"]
+__all__ = ["SUPPORTED_SUFFIXES", "CorpusLoad", "CorpusFile", "plan_corpus", "load_corpus", "load_document", "corpus_files",
+           "doc_id_for"]
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
 
@@ -29,6 +30,17 @@ class CorpusLoad:
     warnings: tuple[str, ...] = ()
     parsed: tuple[str, ...] = ()  # the files parsed anew (the others were reused)
     profile: Profile = Profile()  # the profile the documents were parsed with
+
+
+@dataclass(frozen=True)
+class CorpusFile:
+    """One file of the corpus as loading will treat it: its id, catalog entry, and the earlier
+    parse to reuse (`known`) when its bytes and catalog facts are unchanged."""
+
+    path: Path
+    doc_id: str
+    entry: CatalogEntry | None
+    known: Document | None = None
 
 
 def corpus_files(corpus: Path) -> list[Path]:
@@ -97,6 +109,27 @@ def load_document(
     )
 
 
+def plan_corpus(corpus: Path, reuse: Mapping[str, Document] | None = None) -> list[CorpusFile]:
+    """Every file of the corpus, in name order, with its document id and what can be reused.
+
+    Ids come from file names alone (a second file with the same stem gets its suffix in the id),
+    so a document keeps its id whether or not another file parses.
+    """
+    catalog = read_catalog(corpus)
+    reuse = reuse or {}
+    planned, seen = [], set()
+    for path in corpus_files(corpus):
+        doc_id = doc_id_for(path)
+        if doc_id in seen:
+            doc_id = doc_id_for(path.with_name(path.name.replace(".", "-")))
+        seen.add(doc_id)
+        entry = catalog.get(path.name)
+        known = reuse.get(path.name)
+        usable = known is not None and known.doc_id == doc_id and _unchanged(path, entry, known)
+        planned.append(CorpusFile(path, doc_id, entry, known if usable else None))
+    return planned
+
+
 def load_corpus(corpus: Path, reuse: Mapping[str, Document] | None = None, profile: Profile | None = None) -> CorpusLoad:
     """Load every file under `corpus`; a file that fails is reported and the others still load.
 
@@ -105,28 +138,19 @@ def load_corpus(corpus: Path, reuse: Mapping[str, Document] | None = None, profi
     a file whose bytes and catalog facts are unchanged is taken from there instead of being
     parsed again.
     """
-    catalog = read_catalog(corpus)
     profile = profile if profile is not None else load_profile(corpus)
-    reuse = reuse or {}
     documents, errors, warnings, parsed = [], [], [], []
-    seen: set[str] = set()
-    for path in corpus_files(corpus):
-        doc_id = doc_id_for(path)
-        if doc_id in seen:
-            doc_id = doc_id_for(path.with_name(path.name.replace(".", "-")))
-        entry = catalog.get(path.name)
-        known = reuse.get(path.name)
-        if known is not None and known.doc_id == doc_id and _unchanged(path, entry, known):
-            document = known
-        else:
-            try:
-                document = load_document(path, entry, doc_id, profile)
-            except DocumentError as exc:
-                errors.append(exc)
-                continue
-            parsed.append(path.name)
-            warnings.extend(document.warnings)
-        seen.add(doc_id)
+    for file in plan_corpus(corpus, reuse):
+        if file.known is not None:
+            documents.append(file.known)
+            continue
+        try:
+            document = load_document(file.path, file.entry, file.doc_id, profile)
+        except DocumentError as exc:
+            errors.append(exc)
+            continue
+        parsed.append(file.path.name)
+        warnings.extend(document.warnings)
         documents.append(document)
     return CorpusLoad(tuple(documents), tuple(errors), tuple(warnings), tuple(parsed), profile)
 
