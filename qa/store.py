@@ -185,8 +185,9 @@ def build_index(
         _switch(index_dir, generation.name)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        raise IndexWriteFailed(f"{index_dir}: cannot write the new index ({exc.strerror or exc}); "
-                               f"the index built before stays live") from exc
+        free = shutil.disk_usage(index_dir).free // 1024  # numpy's short-write error drops the errno
+        raise IndexWriteFailed(f"{index_dir}: cannot write the new index ({exc.strerror or exc}; {free} KiB free "
+                               f"on its disk); the index built before stays live") from exc
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
