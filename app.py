@@ -1,6 +1,7 @@
 """`python app.py`: build or refresh the index, then serve the REST API and the chat UI.
 
     python app.py [--host 127.0.0.1] [--port 7860] [--corpus corpus/] [--index index/] [--model M] [--reader none|DIR]
+                  [--admin-token-file FILE] [--auth users.toml] [--max-upload-mb 50]
 """
 
 from __future__ import annotations
@@ -18,6 +19,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reader", default=None,
                         help="sentence scorer: 'none' (hand weights), a reader weights folder, or 'default' "
                              "(the shipped reader when present) [$QA_READER or default]")
+    parser.add_argument("--admin-token-file", default=None,
+                        help="file holding the token that uploads and removals need [or $QA_ADMIN_TOKEN; else they are off]")
+    parser.add_argument("--auth", default=None,
+                        help="users.toml (`qa users add NAME`): login for the chat, API tokens for /api [or $QA_AUTH; off]")
+    parser.add_argument("--max-upload-mb", type=float, default=None,
+                        help="largest document accepted for upload, in MB [50 or $QA_MAX_UPLOAD_MB]")
     args = parser.parse_args(argv)
 
     from qa.runtime import configure
@@ -27,7 +34,8 @@ def main(argv: list[str] | None = None) -> None:
     from qa.server import serve
 
     try:
-        serve(args.corpus, args.index, host=args.host, port=args.port, model=args.model, reader=args.reader)
+        serve(args.corpus, args.index, host=args.host, port=args.port, model=args.model, reader=args.reader,
+              admin_token_file=args.admin_token_file, auth=args.auth, max_upload_mb=args.max_upload_mb)
     except QAError as exc:
         parser.exit(1, f"error: {exc}\n")
 

@@ -71,7 +71,14 @@ class Archive:
 
     def with_scorer(self, scorer: SentenceScorer) -> "Archive":
         """The same archive and index, answering with another sentence scorer (to compare two in one run)."""
-        return Archive(self.refresh, self.encoder, self.answerer.settings, scorer=scorer,
+        return self._like(self.refresh, scorer)
+
+    def with_refresh(self, refresh: Refresh) -> "Archive":
+        """Another generation of the index (a document added or removed), answered with the same settings."""
+        return self._like(refresh, self.answerer.scorer)
+
+    def _like(self, refresh: Refresh, scorer: SentenceScorer) -> "Archive":
+        return Archive(refresh, self.encoder, self.answerer.settings, scorer=scorer,
                        method=self.retriever.method, fusion=self.retriever.fusion, weight=self.retriever.weight,
                        candidates=self.retriever.candidates)
 

@@ -11,6 +11,7 @@ import click
 
 from . import config
 from .errors import QAError
+from .limits import MAX_UPLOAD_MB
 
 __all__ = ["main"]
 
@@ -111,6 +112,10 @@ model_option = click.option("--model", default=None,
 reader_option = click.option("--reader", default=None,
                              help="Sentence scorer: 'none' (hand weights), a reader weights folder, or 'default' "
                                   "(the shipped reader when present) [default: $QA_READER or 'default'].")
+
+
+max_upload_option = click.option("--max-upload-mb", type=click.FloatRange(min=0, min_open=True), default=None,
+                                 help=f"Largest document accepted, in MB [default: {MAX_UPLOAD_MB} or $QA_MAX_UPLOAD_MB].")
 
 
 def _open_archive(corpus, index, model, progress: bool = False, reader: str | None = None):
@@ -294,12 +299,18 @@ def verify(corpus, index) -> None:
 @index_option
 @model_option
 @reader_option
-def serve(host, port, corpus, index, model, reader) -> None:
+@click.option("--admin-token-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File holding the token uploads and removals need [default: $QA_ADMIN_TOKEN; else they are off].")
+@click.option("--auth", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="users.toml (`qa users add`): login for the chat, API tokens for /api [default: $QA_AUTH; off].")
+@max_upload_option
+def serve(host, port, corpus, index, model, reader, admin_token_file, auth, max_upload_mb) -> None:
     """Build or refresh the index, then serve the REST API (/api, /docs) and the chat UI (/); as `python app.py`."""
     from .server import serve as run_server
 
     try:
-        run_server(corpus, index, host=host, port=port, model=model, reader=reader)
+        run_server(corpus, index, host=host, port=port, model=model, reader=reader,
+                   admin_token_file=admin_token_file, auth=auth, max_upload_mb=max_upload_mb)
     except QAError as exc:
         _fail(str(exc))
 
@@ -339,5 +350,11 @@ def train_reader(out, minutes, steps, seed, resume, data, max_length, threads, l
         _fail(str(exc))
 
 
+# The commands that change the archive or its users live in their own module; importing it registers them.
+from . import cli_live  # noqa: E402,F401
+
 if __name__ == "__main__":
-    main()
+    # As `python -m qa.cli` this file runs as __main__, a second copy: cli_live's commands are on qa.cli's group.
+    from qa.cli import main as package_main
+
+    package_main()

@@ -14,6 +14,8 @@ __all__ = [
     "QueryError",
     "NotFound",
     "ReaderError",
+    "UploadRejected",
+    "AccessError",
 ]
 
 
@@ -70,3 +72,15 @@ class ProfileError(QAError):
 
 class ReaderError(QAError):
     """The reader model's weights are missing, altered or unusable; the message names the file."""
+
+
+class UploadRejected(QAError):
+    """A file offered to the archive was refused; `kind` says why: too_large, unsupported, invalid or duplicate."""
+
+    def __init__(self, kind: str, message: str):
+        self.kind = kind
+        super().__init__(message)
+
+
+class AccessError(QAError):
+    """A users file or admin token file is unusable; the message names the file and the key."""

@@ -6,7 +6,8 @@ A request over a limit gets a 422 naming the field and the limit; a body over it
 from __future__ import annotations
 
 __all__ = ["MAX_QUESTION_CHARS", "MIN_K", "MAX_K", "MAX_HISTORY", "MAX_DOC_IDS", "MAX_ID_CHARS",
-           "MAX_DATE_CHARS", "API_BODY_LIMIT", "UI_BODY_LIMIT", "UI_UPLOAD_LIMIT"]
+           "MAX_DATE_CHARS", "API_BODY_LIMIT", "UI_BODY_LIMIT", "UI_UPLOAD_LIMIT",
+           "MAX_UPLOAD_MB", "UPLOAD_ENVELOPE", "MAX_TITLE_CHARS"]
 
 # A question, a search query, or one earlier question of `history`.
 MAX_QUESTION_CHARS = 2000
@@ -26,3 +27,9 @@ API_BODY_LIMIT = 64 * 1024
 UI_BODY_LIMIT = 4 * 1024 * 1024
 # Files posted to Gradio's own upload route: the UI takes none, so this is kept tiny.
 UI_UPLOAD_LIMIT = 1024 * 1024
+# A document posted to POST /api/documents (or `qa add`), in MiB; `--max-upload-mb` or $QA_MAX_UPLOAD_MB.
+MAX_UPLOAD_MB = 50
+# Room for the multipart framing and the title/date fields around the file on the upload route.
+UPLOAD_ENVELOPE = 64 * 1024
+# A title given with an upload.
+MAX_TITLE_CHARS = 300

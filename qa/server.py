@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Callable
 
 from fastapi import FastAPI, Path as PathParam, Request
 from fastapi.exception_handlers import http_exception_handler
@@ -13,15 +13,19 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from .access import Access
 from .archive import Archive
 from .errors import NotFound, QAError, QueryError
+from .document_routes import UPLOAD_PATH, ReadGuard, add_document_routes
 from .limits import (API_BODY_LIMIT, MAX_DATE_CHARS, MAX_DOC_IDS, MAX_HISTORY, MAX_ID_CHARS, MAX_K,
-                     MAX_QUESTION_CHARS, MIN_K, UI_BODY_LIMIT, UI_UPLOAD_LIMIT)
+                     MAX_QUESTION_CHARS, MIN_K, UI_BODY_LIMIT, UI_UPLOAD_LIMIT, UPLOAD_ENVELOPE)
+from .live import LiveArchive
 from .results import AskResult, DocumentDetail, DocumentSummary, Health, ParagraphDetail, SearchResult
 
 __all__ = ["create_app", "serve", "BodyLimit"]
 
 log = logging.getLogger("qa.server")
+_MIB = 1024 * 1024
 
 Text = Annotated[str, StringConstraints(max_length=MAX_QUESTION_CHARS)]
 DocId = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID_CHARS)]
@@ -83,8 +87,16 @@ _NOT_FOUND = {404: {"model": Problem, "description": "No such document or paragr
 # -- the app -------------------------------------------------------------------------------
 
 
-def create_app(archive: Archive, *, ui: bool = True) -> FastAPI:
-    """The REST API over `archive`, with the Gradio chat UI mounted at / unless `ui` is False."""
+def create_app(archive: Archive | LiveArchive, *, ui: bool = True, access: Access | None = None) -> FastAPI:
+    """The REST API over `archive`, with the Gradio chat UI mounted at / unless `ui` is False.
+
+    A `LiveArchive` can change while serving (uploads and removals with the admin token of
+    `access`); every request then uses the generation live when it arrived. With `access.users`,
+    the UI asks for a login and the read API for a user's token.
+    """
+    access = access or Access()
+    live = archive if isinstance(archive, LiveArchive) else None
+    current: Callable[[], Archive] = live.current if live else (lambda: archive)
     app = FastAPI(
         title="Archive QA",
         version="1",
@@ -97,37 +109,39 @@ def create_app(archive: Archive, *, ui: bool = True) -> FastAPI:
     @app.get("/api/health", response_model=Health, tags=["archive"])
     def health() -> Health:
         """The index in use: document and passage counts, model, build time."""
-        return archive.health()
+        return current().health()
 
     @app.post("/api/search", response_model=SearchResult, tags=["archive"], responses={**_BAD_INPUT, **_TOO_LARGE})
     def search(body: SearchRequest) -> SearchResult:
         """The `k` paragraphs that best match `query`, best first, optionally filtered."""
-        return archive.search(body.query, k=body.k, doc_ids=body.doc_ids,
+        return current().search(body.query, k=body.k, doc_ids=body.doc_ids,
                               date_from=body.date_from, date_to=body.date_to)
 
     @app.post("/api/ask", response_model=AskResult, tags=["archive"], responses={**_BAD_INPUT, **_TOO_LARGE})
     def ask(body: AskRequest) -> AskResult:
         """Verbatim quotes that answer `question`; `answered` is false when the archive holds none."""
-        return archive.ask(body.question, history=tuple(body.history), k=body.k, doc_ids=body.doc_ids,
+        return current().ask(body.question, history=tuple(body.history), k=body.k, doc_ids=body.doc_ids,
                            date_from=body.date_from, date_to=body.date_to)
 
     @app.get("/api/documents", response_model=list[DocumentSummary], tags=["documents"])
     def documents() -> list[DocumentSummary]:
         """Every document: id, title, date, origin and paragraph count."""
-        return archive.documents()
+        return current().documents()
 
     @app.get("/api/documents/{doc_id}", response_model=DocumentDetail, responses={**_NOT_FOUND, **_BAD_INPUT},
              tags=["documents"])
     def document(doc_id: Annotated[str, PathParam(max_length=MAX_ID_CHARS)]) -> DocumentDetail:
         """One document: metadata, canonical `text` and each paragraph's offsets."""
-        return archive.document(doc_id)
+        return current().document(doc_id)
 
     @app.get("/api/documents/{doc_id}/paragraphs/{anchor}", response_model=ParagraphDetail,
              responses={**_NOT_FOUND, **_BAD_INPUT}, tags=["documents"])
     def paragraph(doc_id: Annotated[str, PathParam(max_length=MAX_ID_CHARS)],
                   anchor: Annotated[str, PathParam(max_length=MAX_ID_CHARS)]) -> ParagraphDetail:
         """One paragraph with its text, citation and its neighbours' anchors."""
-        return archive.paragraph(doc_id, anchor)
+        return current().paragraph(doc_id, anchor)
+
+    add_document_routes(app, live, access)
 
     if ui:
         import gradio as gr
@@ -138,11 +152,15 @@ def create_app(archive: Archive, *, ui: bool = True) -> FastAPI:
         # the index are reachable only through the routes above.
         # show_error=False: an unexpected exception reaches the browser as "Error", not its text.
         # The UI takes no files, so uploads to Gradio's own route are kept tiny.
-        app = gr.mount_gradio_app(app, build_ui(archive), path="/", css=CSS, ssr_mode=False,
+        login = access.users.check_password if access.users else None
+        app = gr.mount_gradio_app(app, build_ui(current), path="/", css=CSS, ssr_mode=False,
                                   mcp_server=False, pwa=False, run_history=False, show_error=False,
-                                  max_file_size=UI_UPLOAD_LIMIT, footer_links=["api"])
-    # Outermost, so it also bounds what reaches the Gradio app.
-    app.add_middleware(BodyLimit)
+                                  max_file_size=UI_UPLOAD_LIMIT, footer_links=["api"], auth=login,
+                                  auth_message="Log in to ask the archive.")
+    # Outermost, so it also bounds what reaches the Gradio app; the upload route gets its own limit.
+    uploads = live is not None and access.admin_token is not None
+    app.add_middleware(BodyLimit, upload_limit=live.max_upload + UPLOAD_ENVELOPE if uploads else API_BODY_LIMIT)
+    app.add_middleware(ReadGuard, access=access)
     return app
 
 
@@ -225,16 +243,20 @@ class BodyLimit:
     the body is buffered up to the limit and then replayed to the app.
     """
 
-    def __init__(self, app: Any, api_limit: int = API_BODY_LIMIT, ui_limit: int = UI_BODY_LIMIT):
+    def __init__(self, app: Any, api_limit: int = API_BODY_LIMIT, ui_limit: int = UI_BODY_LIMIT,
+                 upload_limit: int = API_BODY_LIMIT):
         self.app = app
         self.api_limit = api_limit
         self.ui_limit = ui_limit
+        self.upload_limit = upload_limit
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         limit = self.api_limit if scope["path"].startswith("/api/") else self.ui_limit
+        if scope["path"] == UPLOAD_PATH and scope.get("method") == "POST":
+            limit = max(limit, self.upload_limit)
         declared = dict(scope.get("headers") or ()).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await _too_large(send, limit)
@@ -269,7 +291,8 @@ class BodyLimit:
 async def _too_large(send: Any, limit: int) -> None:
     import json
 
-    payload = json.dumps({"detail": f"the request body is over {limit // 1024} KiB; send less"}).encode()
+    size = f"{limit // 1024} KiB" if limit < _MIB else f"{limit / _MIB:.1f} MiB"
+    payload = json.dumps({"detail": f"the request body is over {size}; send less"}).encode()
     await send({"type": "http.response.start", "status": 413,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
                             (b"connection", b"close")]})
@@ -277,16 +300,32 @@ async def _too_large(send: Any, limit: int) -> None:
 
 
 def serve(corpus: str | Path | None = None, index: str | Path | None = None, host: str = "127.0.0.1",
-          port: int = 7860, model: str | None = None, reader: str | None = None) -> None:
-    """Build or refresh the index (with progress shown), then serve the API and UI until stopped."""
+          port: int = 7860, model: str | None = None, reader: str | None = None, *,
+          admin_token_file: str | Path | None = None, auth: str | Path | None = None,
+          max_upload_mb: float | None = None) -> None:
+    """Build or refresh the index (with progress shown), then serve the API and UI until stopped.
+
+    `admin_token_file` (else $QA_ADMIN_TOKEN) enables uploads and removals; `auth` (else $QA_AUTH)
+    names a users.toml and turns login on."""
+    import os
+
     import uvicorn
 
+    from . import config
+    from .access import USERS_ENV, read_admin_token, read_users
     from .runtime import QUERY_THREADS, configure
 
+    users_file = auth or os.environ.get(USERS_ENV)
+    # Checked before the index is built: a bad token or users file stops the start at once.
+    access = Access(read_admin_token(Path(admin_token_file) if admin_token_file else None),
+                    read_users(Path(users_file)) if users_file else None)
+    max_upload = config.max_upload_bytes(max_upload_mb)
     archive = Archive.open(corpus, index, model, reader=reader, progress=True,
                            on_step=lambda step: print(step, flush=True))
     configure(threads=QUERY_THREADS)  # the build used every core; queries from here on use one
-    app = create_app(archive)
+    live = LiveArchive(archive, config.corpus_path(corpus), config.index_path(index), max_upload)
+    app = create_app(live, access=access)
     print(f"Archive QA on http://{host}:{port}/ (API under /api, OpenAPI at /docs; sentence scorer: "
-          f"{archive.answerer.scorer.name})", flush=True)
+          f"{archive.answerer.scorer.name}; uploads {'on' if access.admin_token else 'off'}; "
+          f"login {'on' if access.users else 'off'})", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="info")

@@ -30,6 +30,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import chunking
+from .atomic import fsync_dir as _fsync_dir, write_atomically as _atomic_write
 from .embedding import Encoder
 from .errors import IndexIncompatible, IndexMissing, IndexWriteFailed
 from .profile import Profile
@@ -320,16 +321,6 @@ def _prune(index_dir: Path, keep: set[str], cache_keys: set[str], model: str) ->
             path.unlink(missing_ok=True)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:6]}")
-    with open(temporary, "wb") as out:
-        out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(temporary, path)
-    _fsync_dir(path.parent)
-
-
 def _atomic_save_npy(path: Path, array: np.ndarray) -> None:
     temporary = path.with_name(f".{path.stem}.{uuid.uuid4().hex[:6]}.npy")
     np.save(temporary, np.ascontiguousarray(array, np.float32), allow_pickle=False)
@@ -347,14 +338,6 @@ def _fsync_tree(root: Path) -> None:
                 os.fsync(handle.fileno())
     for directory in [root, *(p for p in root.rglob("*") if p.is_dir())]:
         _fsync_dir(directory)
-
-
-def _fsync_dir(directory: Path) -> None:
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def _sha256(path: Path) -> str:

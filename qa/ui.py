@@ -9,7 +9,7 @@ textboxes). No `gr.HTML` anywhere.
 from __future__ import annotations
 
 import string
-from typing import Any
+from typing import Any, Callable
 
 import gradio as gr
 
@@ -58,20 +58,30 @@ def _quote_message(item: Cited, number: int) -> str:
     return f"{_block_quote(item.text)}\n\n[{number}] — *{inert(item.citation)}*"
 
 
-def build_ui(archive: Archive) -> gr.Blocks:
-    """The chat, its source panel and filters, calling `archive` directly (never the HTTP API)."""
-    summaries = archive.documents()
-    titles = {d.doc_id: d.title for d in summaries}
-    anchor_choices = {d.doc_id: _anchor_choices(archive.document(d.doc_id)) for d in summaries}
+def build_ui(archive: Callable[[], Archive] | Archive) -> gr.Blocks:
+    """The chat, its source panel and filters, calling the archive directly (never the HTTP API).
 
-    def show(doc_id: str, anchor: str):
+    `archive` is one Archive, or a callable giving the one live now (documents come and go
+    while serving); each event asks for it once and uses that one throughout.
+    """
+    archive_now: Callable[[], Archive] = (lambda: archive) if isinstance(archive, Archive) else archive
+    summaries = archive_now().documents()
+
+    def show(doc_id: str, anchor: str, now: Archive | None = None):
         """The source panel's five outputs for one paragraph: text, citation, state, pickers."""
+        now = now or archive_now()
         try:
-            shown = archive.paragraph(doc_id, anchor)
-        except QAError as exc:  # an unknown document or anchor (a stale or forged click)
+            shown = now.paragraph(doc_id, anchor)
+            detail = now.document(doc_id)
+        except QAError as exc:  # an unknown document or anchor (a stale or forged click, a removed document)
             return (inert(str(exc)), "", None, gr.update(), gr.update())
-        return (_source_markdown(archive, titles.get(doc_id, doc_id), shown), shown.citation, [doc_id, anchor],
-                gr.update(value=doc_id), gr.update(choices=anchor_choices.get(doc_id, []), value=anchor))
+        return (_source_markdown(now, detail.title, shown), shown.citation, [doc_id, anchor],
+                gr.update(value=doc_id), gr.update(choices=_anchor_choices(detail), value=anchor))
+
+    def document_pickers():
+        """The document lists as they are now: refreshed when a page loads."""
+        choices = [(d.title, d.doc_id) for d in archive_now().documents()]
+        return gr.update(choices=choices), gr.update(choices=choices)
 
     def respond(message: str, chat: list, asked: list, refs: list, doc_ids: list | None,
                 date_from: str | None, date_to: str | None):
@@ -85,7 +95,7 @@ def build_ui(archive: Archive) -> gr.Blocks:
         chat.append({"role": "user", "content": inert(question)})
         refs.append(None)
         try:
-            answer = archive.ask(question, history=tuple(asked[-MAX_HISTORY:]), k=5, doc_ids=doc_ids or None,
+            answer = archive_now().ask(question, history=tuple(asked[-MAX_HISTORY:]), k=5, doc_ids=doc_ids or None,
                                  date_from=(date_from or "").strip() or None, date_to=(date_to or "").strip() or None)
         except QAError as exc:
             chat.append({"role": "assistant", "content": f"**Cannot ask that:** {inert(str(exc))}"})
@@ -125,20 +135,23 @@ def build_ui(archive: Archive) -> gr.Blocks:
     def open_message(refs: list, evt: gr.SelectData):
         return open_ref(refs, evt.index if not isinstance(evt.index, (list, tuple)) else evt.index[0])
 
-    def step(current: list | None, direction: str):
-        if not current:
+    def step(shown: list | None, direction: str):
+        if not shown:
             return (gr.update(),) * 5
+        now = archive_now()
         try:
-            neighbour = getattr(archive.paragraph(*current), direction)
+            neighbour = getattr(now.paragraph(*shown), direction)
         except QAError:
             return (gr.update(),) * 5
-        return show(current[0], neighbour) if neighbour else (gr.update(),) * 5
+        return show(shown[0], neighbour, now) if neighbour else (gr.update(),) * 5
 
     def pick_document(doc_id: str | None):
-        choices = anchor_choices.get(doc_id or "", [])
-        if not choices:
+        now = archive_now()
+        try:
+            paragraphs = now.document(doc_id or "").paragraphs
+        except QAError:
             return (gr.update(),) * 5
-        return show(doc_id, choices[0][1])
+        return show(doc_id, paragraphs[0].anchor, now) if paragraphs else (gr.update(),) * 5
 
     def pick_anchor(doc_id: str | None, anchor: str | None):
         if not doc_id or not anchor:
@@ -158,12 +171,13 @@ def build_ui(archive: Archive) -> gr.Blocks:
             with gr.Column(scale=3):
                 chat = gr.Chatbot(label="Conversation", elem_id="chat", height=560, feedback_options=None,
                                   buttons=[], placeholder="Ask a question below, or pick an example.")
-                question = gr.Textbox(label="Question", elem_id="question", placeholder=next(iter(archive.profile.chat.examples), "Ask the archive a question"),
+                examples = archive_now().profile.chat.examples
+                question = gr.Textbox(label="Question", elem_id="question", placeholder=next(iter(examples), "Ask the archive a question"),
                                       max_length=MAX_QUESTION_CHARS, submit_btn="Ask", lines=1)
                 with gr.Row():
                     new_chat = gr.Button("New conversation", size="sm", variant="secondary")
-                if archive.profile.chat.examples:  # the archive's own, from its profile
-                    gr.Examples(list(archive.profile.chat.examples), inputs=question, label="Example questions")
+                if examples:  # the archive's own, from its profile
+                    gr.Examples(list(examples), inputs=question, label="Example questions")
                 with gr.Accordion("Filters", open=False):
                     doc_filter = gr.Dropdown([(d.title, d.doc_id) for d in summaries], value=[],
                                              multiselect=True, label="Documents", info="Empty: all documents.")
@@ -201,6 +215,7 @@ def build_ui(archive: Archive) -> gr.Blocks:
         new_chat.click(clear, None, [chat, asked, refs, question, source, citation, current],
                        api_visibility="private")
         chat.clear(lambda: ([], []), None, [asked, refs], api_visibility="private")
+        blocks.load(document_pickers, None, [doc_filter, read_doc], api_visibility="private")
     # Bounded: a few questions answered at once, a short line waiting, the rest told to retry.
     blocks.queue(default_concurrency_limit=4, max_size=64)
     return blocks

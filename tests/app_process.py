@@ -34,12 +34,14 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(corpus: Path, index: Path, log: Path, timeout: float = STARTUP_TIMEOUT) -> Server:
-    """Start `python app.py` and wait until `/api/health` answers (or the process dies)."""
+def start_server(corpus: Path, index: Path, log: Path, timeout: float = STARTUP_TIMEOUT,
+                 args: tuple[str, ...] = (), env: dict[str, str] | None = None) -> Server:
+    """Start `python app.py` (with `args` and the variables `env` added) and wait until `/api/health` answers."""
     port = free_port()
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1",
+           **(env or {})}
     command = [sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port),
-               "--corpus", str(corpus), "--index", str(index)]
+               "--corpus", str(corpus), "--index", str(index), *args]
     with open(log, "wb") as out:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     server = Server(f"http://127.0.0.1:{port}", process, log)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
+from ..atomic import write_atomically
 from ..errors import CorpusError
 
-__all__ = ["CATALOG_NAME", "CatalogEntry", "read_catalog", "infer_entry", "iso_date"]
+__all__ = ["CATALOG_NAME", "CatalogEntry", "read_catalog", "write_catalog_entry", "infer_entry", "iso_date"]
 
 CATALOG_NAME = "catalog.json"
 _FIELDS = ("title", "date", "origin", "source")
@@ -47,6 +48,21 @@ def read_catalog(corpus: Path) -> dict[str, CatalogEntry]:
             raise CorpusError(f"{path}: entry {name!r} has date {date!r}; write it as 2010-12-09 or 2012-03")
         entries[name] = CatalogEntry(**{k: str(facts.get(k, "")) for k in _FIELDS})
     return entries
+
+
+def write_catalog_entry(corpus: Path, name: str, entry: CatalogEntry | None) -> None:
+    """Record `entry` for the file `name` (None: forget it), rewriting the catalog atomically.
+
+    The catalog is checked first (`read_catalog`), so a damaged one is never overwritten.
+    """
+    read_catalog(corpus)
+    path = corpus / CATALOG_NAME
+    raw = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    if entry is None:
+        raw.pop(name, None)
+    else:
+        raw[name] = {k: v for k, v in asdict(entry).items() if v}
+    write_atomically(path, (json.dumps(raw, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
 
 
 _DATE_LINE = re.compile(r"^Date:\s*(.+)$", re.MULTILINE)
