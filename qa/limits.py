@@ -7,6 +7,7 @@ from __future__ import annotations
 
 __all__ = ["MAX_QUESTION_CHARS", "MIN_K", "MAX_K", "MAX_HISTORY", "MAX_DOC_IDS", "MAX_ID_CHARS",
            "MAX_DATE_CHARS", "API_BODY_LIMIT", "UI_BODY_LIMIT", "UI_UPLOAD_LIMIT",
+           "PARSER_SECONDS", "PARSER_MEMORY",
            "MAX_UPLOAD_MB", "UPLOAD_ENVELOPE", "MAX_TITLE_CHARS"]
 
 # A question, a search query, or one earlier question of `history`.
@@ -33,3 +34,8 @@ MAX_UPLOAD_MB = 50
 UPLOAD_ENVELOPE = 64 * 1024
 # A title given with an upload.
 MAX_TITLE_CHARS = 300
+# A child process parsing one PDF or HTML file: wall-clock seconds and address space in bytes.
+# Malformed files can hang a parser (pypdf) or cost time quadratic in nesting (lexbor: 50,000
+# nested <div> take over a minute); a file over either limit is refused with one line.
+PARSER_SECONDS = 20.0
+PARSER_MEMORY = 2 * 1024**3
