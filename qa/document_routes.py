@@ -47,7 +47,8 @@ def add_document_routes(app: FastAPI, live: LiveArchive | None, access: Access) 
 
     problems = {401: {"description": "No or wrong admin token."},
                 403: {"description": "Changes are off (no admin token configured)."},
-                404: {"description": "No such document."}}
+                404: {"description": "No such document."},
+                507: {"description": "The new index could not be written (disk full); the archive is unchanged."}}
 
     @app.post(UPLOAD_PATH, status_code=201, response_model=DocumentSummary, tags=["documents"],
               responses={**problems, 409: {"description": "The same file is already in the archive."},
