@@ -29,7 +29,7 @@ from qa.errors import IndexMissing
 from qa.scoring import load_scorer
 from qa.store import read_manifest
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]  # about 20 child processes per trial
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(3600)]  # about 20 child processes per trial; 27 min at load 12+
 
 KILLS = int(os.environ.get("QA_CRASH_KILLS", "20"))
 KEPT = (f"{BLOG}.txt", f"{BOFF_SUMMARY}.txt", "catalog.json", "profile.toml")
