@@ -2,6 +2,7 @@
 
     python bench/load.py                                # 200 requests per endpoint and level
     python bench/load.py --requests 400 --index index   # reuse a built index (the app's own)
+    python bench/load.py --soak --minutes 10            # 16 clients mixing ask, search, paragraph reads
 
 Starts `python app.py` itself on a free loopback port (indexing the corpus into a temporary
 directory unless --index is given), warms it up, then for each endpoint and each level of
@@ -9,6 +10,11 @@ concurrency sends a fixed number of requests from that many threads, each with i
 keep-alive httpx client. Prints throughput, p50/p95/p99 latency and errors per row, with the
 load average beside them, and writes the same to bench/results/load.txt. Stops the server at
 the end. Target (issue 6): no errors, ask p50 <= 60 ms at 4 clients on two cores.
+
+`--soak` (bench/soak.py) runs instead 16 clients for `--minutes`, mixing ask, search and
+paragraph reads, with one upload and one removal during the run, and prints latency per kind,
+errors and the server's RSS over time (targets, issue 12: 0 errors, RSS growth < 10% after
+warm-up, ask p50 <= 30 ms at 4 clients).
 """
 
 from __future__ import annotations
@@ -92,8 +98,18 @@ def main() -> None:
     parser.add_argument("--questions", type=Path, default=ROOT / "eval" / "questions.jsonl")
     parser.add_argument("--requests", type=int, default=200, help="requests per endpoint and level [200]")
     parser.add_argument("--warmup", type=int, default=20)
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "load.txt")
+    parser.add_argument("--out", type=Path, default=None, help="[bench/results/load.txt, or soak.txt with --soak]")
+    parser.add_argument("--soak", action="store_true", help="a soak run instead (see bench/soak.py)")
+    parser.add_argument("--minutes", type=float, default=2.0, help="length of the soak run [2]")
+    parser.add_argument("--clients", type=int, default=16, help="concurrent clients of the soak run [16]")
     args = parser.parse_args()
+    if args.soak:
+        from soak import soak
+
+        soak(args.corpus, args.index, questions(args.questions), args.minutes, args.clients,
+             args.out or ROOT / "bench" / "results" / "soak.txt")
+        return
+    args.out = args.out or ROOT / "bench" / "results" / "load.txt"
 
     texts = questions(args.questions)
     lines: list[str] = []

@@ -54,7 +54,9 @@ def add_document_routes(app: FastAPI, live: LiveArchive | None, access: Access) 
     problems = {401: {"model": Problem, "description": "No or wrong admin token."},
                 403: {"model": Problem, "description": "Changes are off (no admin token configured)."},
                 404: {"model": Problem, "description": "No such document."},
-                422: {"model": ValidationProblem, "description": "Bad input; `detail` says what to change."}}
+                422: {"model": ValidationProblem, "description": "Bad input; `detail` says what to change."},
+                507: {"model": Problem,
+                      "description": "The new index could not be written (disk full); the archive is unchanged."}}
 
     @app.post(UPLOAD_PATH, status_code=201, response_model=DocumentSummary, tags=["documents"],
               responses={**problems,

@@ -10,6 +10,7 @@ __all__ = [
     "IndexError_",
     "IndexIncompatible",
     "IndexMissing",
+    "IndexWriteFailed",
     "QueryError",
     "NotFound",
     "ReaderError",
@@ -45,6 +46,10 @@ class IndexMissing(IndexError_):
 
 class IndexIncompatible(IndexError_):
     """The index on disk does not match this program, model or corpus; rebuild it."""
+
+
+class IndexWriteFailed(IndexError_):
+    """A new generation could not be written (disk full, quota, file size limit); the live one stays."""
 
 
 class QueryError(QAError):

@@ -8,7 +8,8 @@ from __future__ import annotations
 __all__ = ["MAX_QUESTION_CHARS", "MIN_K", "MAX_K", "MAX_HISTORY", "MAX_DOC_IDS", "MAX_ID_CHARS",
            "MAX_DATE_CHARS", "API_BODY_LIMIT", "UI_BODY_LIMIT", "UI_UPLOAD_LIMIT",
            "MAX_UPLOAD_MB", "UPLOAD_ENVELOPE", "MAX_TITLE_CHARS", "MAX_VERIFY_QUOTES", "MAX_QUOTE_CHARS",
-           "MAX_NOTE_CHARS", "VERDICTS_PAGE", "MAX_VERDICTS_PAGE"]
+           "MAX_NOTE_CHARS", "VERDICTS_PAGE", "MAX_VERDICTS_PAGE",
+           "PARSER_SECONDS", "PARSER_MEMORY"]
 
 # A question, a search query, or one earlier question of `history`.
 MAX_QUESTION_CHARS = 2000
@@ -44,3 +45,8 @@ MAX_NOTE_CHARS = 2000
 # Verdicts listed by one `GET /api/verdicts` (or `qa verdicts list`): when no limit is given, and at most.
 VERDICTS_PAGE = 50
 MAX_VERDICTS_PAGE = 500
+# A child process parsing one PDF or HTML file: wall-clock seconds and address space in bytes.
+# Malformed files can hang a parser (pypdf) or cost time quadratic in nesting (lexbor: 50,000
+# nested <div> take over a minute); a file over either limit is refused with one line.
+PARSER_SECONDS = 20.0
+PARSER_MEMORY = 2 * 1024**3

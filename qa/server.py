@@ -16,7 +16,7 @@ from starlette.routing import Mount
 
 from .access import Access
 from .archive import Archive
-from .errors import NotFound, QAError, QueryError
+from .errors import IndexWriteFailed, NotFound, QAError, QueryError
 from .document_routes import UPLOAD_PATH, ReadGuard, add_document_routes, bearer_token
 from .limits import (API_BODY_LIMIT, MAX_DATE_CHARS, MAX_DOC_IDS, MAX_HISTORY, MAX_ID_CHARS, MAX_K,
                      MAX_QUESTION_CHARS, MIN_K, UI_BODY_LIMIT, UI_UPLOAD_LIMIT, UPLOAD_ENVELOPE)
@@ -207,6 +207,12 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    @app.exception_handler(IndexWriteFailed)
+    async def no_room(request: Request, exc: IndexWriteFailed) -> JSONResponse:
+        # Disk full or a file size limit while writing a new generation: the live one still serves.
+        log.error("index not written on %s %s: %s", request.method, request.url.path, exc)
+        return JSONResponse({"detail": str(exc)}, status_code=507)
 
     @app.exception_handler(QAError)
     async def archive_error(request: Request, exc: QAError) -> JSONResponse:

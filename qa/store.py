@@ -8,7 +8,7 @@
     index/cache/<model>/<key>.npy embeddings of one document's texts, keyed by those texts
 
 Everything is JSON, .npy, FAISS's or Qdrant's own format: no pickle. The manifest holds the sha256 of
-every file; loading checks them, the format version, the pipeline fingerprint (a hash of the
+every file (and its own, `checksum`); loading checks them, the format version, the pipeline fingerprint (a hash of the
 parsing and chunking code) and the model, and refuses a mismatch
 with IndexIncompatible rather than answer from a damaged or foreign index. It also records the
 fingerprint of the corpus profile the documents were parsed and tokenized with (`profile`),
@@ -34,7 +34,7 @@ import numpy as np
 from . import chunking, stores
 from .atomic import fsync_dir as _fsync_dir, write_atomically as _atomic_write
 from .embedding import Encoder
-from .errors import IndexIncompatible, IndexMissing
+from .errors import IndexIncompatible, IndexMissing, IndexWriteFailed
 from .profile import Profile
 from .stores import PassageStore, StoreInput, StoreSettings
 from .shards import cache_dir, document_texts, read_shard, write_shard
@@ -83,29 +83,36 @@ def pipeline_fingerprint() -> str:
 
 def read_manifest(index_dir: Path) -> dict[str, Any]:
     """The live generation's manifest; IndexMissing if nothing was built, IndexIncompatible if unreadable."""
-    generation = _live_generation(index_dir)
+    path = _live_generation(index_dir) / "manifest.json"
     try:
-        return json.loads((generation / "manifest.json").read_text(encoding="utf-8"))
+        manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise IndexIncompatible(f"{generation}: manifest unreadable ({exc}); run `qa index` to rebuild") from exc
+        raise IndexIncompatible(f"{path}: manifest unreadable ({exc}); run `qa index` to rebuild") from exc
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
+        raise IndexIncompatible(f"{path}: not an index manifest (no table of files); run `qa index` to rebuild")
+    return manifest
 
 
 def open_index(index_dir: Path, model: str | None = None, store: StoreSettings | None = None) -> StoredIndex:
     """Load and verify the live generation; `model` and `store`, when given, must be the ones that built it."""
     generation = _live_generation(index_dir)
     manifest = read_manifest(index_dir)
+    where = generation / "manifest.json"  # what the refusals below are about
     if manifest.get("format_version") != FORMAT_VERSION:
         raise IndexIncompatible(
-            f"{generation}: index format {manifest.get('format_version')}, this program reads {FORMAT_VERSION}; rebuild it"
+            f"{where}: index format {manifest.get('format_version')}, this program reads {FORMAT_VERSION}; rebuild it"
         )
     if manifest.get("pipeline") != pipeline_fingerprint():
         raise IndexIncompatible(
-            f"{generation}: built by other parsing or chunking code (pipeline {manifest.get('pipeline')}, "
+            f"{where}: built by other parsing or chunking code (pipeline {manifest.get('pipeline')}, "
             f"this program {pipeline_fingerprint()}); rebuild it"
         )
     if model is not None and manifest.get("model") != model:
-        raise IndexIncompatible(f"{generation}: built with model {manifest.get('model')!r}, not {model!r}; rebuild it")
-    for name, digest in manifest.get("files", {}).items():
+        raise IndexIncompatible(f"{where}: built with model {manifest.get('model')!r}, not {model!r}; rebuild it")
+    if manifest.get("checksum") != _manifest_checksum(manifest):
+        raise IndexIncompatible(f"{where}: damaged (its checksum does not match its content); "
+                                "rebuild the index")
+    for name, digest in manifest["files"].items():
         path = generation / name
         if not path.is_file() or _sha256(path) != digest:
             raise IndexIncompatible(f"{path}: missing or corrupt (sha256 differs from the manifest); rebuild the index")
@@ -179,10 +186,16 @@ def build_index(
             "files": {str(p.relative_to(staging)): _sha256(p) for p in sorted(staging.rglob("*"))
                       if p.is_file() and p.relative_to(staging).parts[0] != stores.UNHASHED},
         }
+        manifest["checksum"] = _manifest_checksum(manifest)
         _write_json(staging / "manifest.json", manifest)
         _fsync_tree(staging)
         os.rename(staging, generation)
         _switch(index_dir, generation.name)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        free = shutil.disk_usage(index_dir).free // 1024  # numpy's short-write error drops the errno
+        raise IndexWriteFailed(f"{index_dir}: cannot write the new index ({exc.strerror or exc}; {free} KiB free "
+                               f"on its disk); the index built before stays live") from exc
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -317,3 +330,10 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _manifest_checksum(manifest: dict[str, Any]) -> str:
+    """The sha256 of the manifest's content but its own checksum: a flipped bit anywhere in it shows."""
+    body = {key: value for key, value in manifest.items() if key != "checksum"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+

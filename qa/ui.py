@@ -20,6 +20,7 @@ from .errors import QAError
 from .export import to_markdown
 from .limits import MAX_DATE_CHARS, MAX_HISTORY, MAX_QUESTION_CHARS
 from .results import Cited, DocumentDetail, ParagraphDetail
+from .visible import reveal
 
 __all__ = ["build_ui", "inert", "CSS"]
 
@@ -47,10 +48,12 @@ _ENTITIES = {ord(c): f"&#{ord(c)};" for c in string.punctuation}
 def inert(text: str) -> str:
     """`text` for Markdown, shown exactly as written: every ASCII punctuation mark as `&#NN;`.
 
-    With no `<`, `&`, `[`, `*`, `#` … left, no HTML, link or formatting can come out of it.
+    With no `<`, `&`, `[`, `*`, `#` … left, no HTML, link or formatting can come out of it; with
+    direction overrides, zero-width and control characters named in place (`visible.reveal`),
+    nothing is reordered or hidden.
     Leading spaces are dropped so that an indented line does not become a code block.
     """
-    return "\n".join(line.strip().translate(_ENTITIES) for line in str(text).split("\n"))
+    return "\n".join(line.strip().translate(_ENTITIES) for line in reveal(str(text)).split("\n"))
 
 
 def _block_quote(text: str) -> str:

@@ -81,10 +81,10 @@ def load_document(
             raise DocumentError(name, "empty file")
         text, blocks = read_pdf(path)
     elif suffix in (".html", ".htm"):
-        from .html import read_html
+        from .html_sandbox import read_html_isolated
 
         markup, warnings = decode(name, raw)
-        text, blocks = read_html(markup)
+        text, blocks = read_html_isolated(name, markup)
     else:
         text, warnings = decode(name, raw)
         blocks = read_text(text, markdown=suffix == ".md")

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from qa.documents.blocks import Block, strip_span
 from qa.errors import DocumentError
+from qa.limits import PARSER_MEMORY, PARSER_SECONDS
 
 __all__ = ["read_pdf", "extract_pages", "page_blocks"]
 
@@ -34,7 +35,7 @@ _BOOTSTRAP = (
 
 
 def read_pdf(
-    path: Path, *, timeout: float = 20.0, memory_limit: int = 2 * 1024**3
+    path: Path, *, timeout: float = PARSER_SECONDS, memory_limit: int = PARSER_MEMORY
 ) -> tuple[str, list[Block]]:
     """The canonical text of the PDF at `path` (pages joined by a blank line) and its blocks.
 
@@ -53,7 +54,7 @@ def read_pdf(
     return PAGE_SEPARATOR.join(pages), blocks
 
 
-def extract_pages(path: Path, *, timeout: float = 20.0, memory_limit: int = 2 * 1024**3) -> list[str]:
+def extract_pages(path: Path, *, timeout: float = PARSER_SECONDS, memory_limit: int = PARSER_MEMORY) -> list[str]:
     """Each page's text as pypdf extracts it (newlines normalised), parsed in a child process."""
     where = str(path)
     try:
