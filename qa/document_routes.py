@@ -8,10 +8,12 @@ other /api route but health for a user's API token (the admin token also reads).
 # No `from __future__ import annotations`: FastAPI must see the route's Annotated types as objects,
 # and `admin` below is a closure it could not resolve from a string.
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Callable, Mapping
+from urllib.parse import urlsplit
 
 from fastapi import Depends, FastAPI, File, Form, HTTPException, Path as PathParam, Request, UploadFile
 from fastapi.responses import JSONResponse
+from starlette.requests import cookie_parser
 
 from .access import ADMIN_TOKEN_ENV, Access
 from .errors import UploadRejected
@@ -80,12 +82,19 @@ def add_document_routes(app: FastAPI, live: LiveArchive | None, access: Access) 
 
 
 class ReadGuard:
-    """ASGI middleware: with login on, /api routes but health answer 401 without a user's (or the admin) token."""
+    """ASGI middleware: with login on, /api routes but health answer 401 without a user's (or the admin) token.
 
-    def __init__(self, app: Any, access: Access, open_paths: tuple[str, ...] = ("/api/health",)):
+    On `cookie_paths`, a live login to the chat (`chat_login` of the request's cookies) also lets a
+    request through when it comes from this site: the reading page's verdict buttons have no token.
+    """
+
+    def __init__(self, app: Any, access: Access, open_paths: tuple[str, ...] = ("/api/health",),
+                 chat_login: Callable[[Mapping[str, str]], bool] | None = None, cookie_paths: tuple[str, ...] = ()):
         self.app = app
         self.access = access
         self.open_paths = open_paths
+        self.chat_login = chat_login
+        self.cookie_paths = cookie_paths
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         path = scope.get("path", "")
@@ -94,7 +103,7 @@ class ReadGuard:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers") or ()}
-        if self.access.may_read(bearer_token(headers)):
+        if self.access.may_read(bearer_token(headers)) or self._chat_user(path, headers):
             await self.app(scope, receive, send)
             return
         payload = json.dumps({"detail": "log in first: send 'Authorization: Bearer <API token>' "
@@ -103,3 +112,15 @@ class ReadGuard:
                     "headers": [(b"content-type", b"application/json"), (b"www-authenticate", b"Bearer"),
                                 (b"content-length", str(len(payload)).encode())]})
         await send({"type": "http.response.body", "body": payload})
+
+    def _chat_user(self, path: str, headers: dict[str, str]) -> bool:
+        if self.chat_login is None or path not in self.cookie_paths or not _same_site(headers):
+            return False
+        return self.chat_login(cookie_parser(headers.get("cookie", "")))
+
+
+def _same_site(headers: dict[str, str]) -> bool:
+    """No Origin (not a cross-site browser request), or an Origin naming this host: a page elsewhere
+    cannot spend a reviewer's login cookie."""
+    origin = headers.get("origin")
+    return origin is None or urlsplit(origin).netloc == headers.get("host")
