@@ -7,6 +7,8 @@ import httpx
 import pytest
 
 from test_browser import ANSWER_TIMEOUT, CHROMIUM, browser, page  # noqa: F401  (fixtures)
+from test_browser import ask as ask_in_chat
+from test_chat_verdicts import open_quote, said_text
 from test_live_server import PASSWORD, ask, login_server  # noqa: F401  (login_server: a fixture)
 
 pytestmark = pytest.mark.slow  # a real server process
@@ -34,15 +36,22 @@ def newest(server, token: str) -> dict:
     return listed.json()[0]
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium is not installed (no `chromium` on PATH)")
-def test_a_reviewer_logged_in_to_the_chat_records_a_verdict_on_the_reading_page(page, login_server, quote):
-    server, token = login_server
+def log_in(page, server) -> None:
     page.goto(server.url)
     page.locator("input[type=password]").wait_for(timeout=ANSWER_TIMEOUT)  # the chat's login form
     page.locator("input[type=text]").first.fill("reader1")
     page.locator("input[type=password]").fill(PASSWORD)
     page.get_by_role("button", name="Login").click()
     page.locator("#question textarea").wait_for(timeout=ANSWER_TIMEOUT)  # logged in: the chat itself
+
+
+needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium is not installed (no `chromium` on PATH)")
+
+
+@needs_chromium
+def test_a_reviewer_logged_in_to_the_chat_records_a_verdict_on_the_reading_page(page, login_server, quote):
+    server, token = login_server
+    log_in(page, server)
 
     page.goto(server.url + quote["permalink"])
     said = page.locator("#verdict .said")
@@ -52,6 +61,20 @@ def test_a_reviewer_logged_in_to_the_chat_records_a_verdict_on_the_reading_page(
     assert said.inner_text().startswith(f"Recorded as verdict {stored['id']} ")
     assert (stored["question"], stored["doc_id"], stored["anchor"], stored["start"], stored["end"], stored["verdict"]) \
         == (QUESTION, quote["doc_id"], quote["anchor"], quote["start"], quote["end"], "answers")
+
+
+@needs_chromium
+def test_a_verdict_from_the_chat_names_the_logged_in_reviewer(page, login_server, quote):
+    server, token = login_server
+    log_in(page, server)
+    ask_in_chat(page, QUESTION)
+    open_quote(page, 1, quote)
+    page.locator("#verdict-answers").click()
+    said = said_text(page)
+    stored = newest(server, token)
+    assert said.startswith(f"Recorded as verdict {stored['id']} ")
+    assert (stored["reviewer"], stored["doc_id"], stored["start"], stored["end"]) == (
+        "reader1", quote["doc_id"], quote["start"], quote["end"])
 
 
 def test_without_a_login_the_verdict_post_is_a_401(login_server, quote):
