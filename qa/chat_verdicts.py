@@ -88,8 +88,7 @@ class VerdictBox:
             detail = self._archive_now().document(quote.doc_id)
         except QAError:  # removed since the answer was given: nothing left to judge against
             return None, gr.update(visible=False), "", gr.update(choices=[], value=None), ""
-        heading = (f"**Review quote [{quote.number}]** for the question *{self._inert(quote.question)}*: "
-                   "does it answer it?")
+        heading = f"**Review quote [{quote.number}]**: does it answer *{self._inert(quote.question)}*"
         return (quote, gr.update(visible=True), heading, gr.update(choices=self._paragraphs(detail), value=None), "")
 
     def judge(self, quote: Judged | None, right_anchor: str | None, verdict: Judgement,

@@ -9,6 +9,7 @@ import json
 import httpx
 from click.testing import CliRunner
 
+from conftest import ROOT
 from qa.cli import main
 from qa.evaluation import read_questions
 from server_process import live_server  # noqa: F401  (a fixture)
@@ -17,6 +18,7 @@ from test_browser import pytestmark  # noqa: F401  (slow; skipped without chromi
 
 QUESTION = "What is CONOPS?"
 SAID = "#verdict-said textarea"
+SCREENSHOT = ROOT / "bench" / "results" / "chat-verdict.png"
 
 
 def said_text(page) -> str:
@@ -65,6 +67,8 @@ def test_a_reviewer_judges_quotes_from_the_chat_and_the_export_has_them(page, li
     page.get_by_role("option", name=f"{right} · ").first.click()
     page.locator("#verdict-does-not").click()
     rejected = said_text(page)
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT))  # for a person to look at (bench/results/ is not committed)
     assert rejected.endswith(f": does not answer it; the right paragraph: {right}.")
     newest = newest_verdicts(live_server.url, 2)
     assert [(v["doc_id"], v["anchor"], v["start"], v["end"], v["verdict"], v["right_anchor"]) for v in newest] == [
