@@ -8,11 +8,13 @@ other /api route but health for a user's API token (the admin token also reads).
 # No `from __future__ import annotations`: FastAPI must see the route's Annotated types as objects,
 # and `admin` below is a closure it could not resolve from a string.
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Callable, Mapping
+from urllib.parse import urlsplit
 
 from fastapi import Depends, FastAPI, File, Form, HTTPException, Path as PathParam, Request, Security, UploadFile
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.requests import cookie_parser
 
 from .access import ADMIN_TOKEN_ENV, Access
 from .errors import UploadRejected
@@ -92,20 +94,26 @@ class ReadGuard:
     With login on, /api routes but health answer 401 without a user's (or the admin) token; a
     change (POST or DELETE under /api/documents) answers 403 or 401 without the admin token,
     so nobody without it can make the server take in a large upload. The routes check again.
+    On `cookie_paths`, a live login to the chat (`chat_login` of the request's cookies) also lets a
+    read through when it comes from this site: the reading page's verdict buttons have no token.
     """
 
-    def __init__(self, app: Any, access: Access, changes: bool = True, open_paths: tuple[str, ...] = ("/api/health",)):
+    def __init__(self, app: Any, access: Access, changes: bool = True, open_paths: tuple[str, ...] = ("/api/health",),
+                 chat_login: Callable[[Mapping[str, str]], bool] | None = None, cookie_paths: tuple[str, ...] = ()):
         self.app = app
         self.access = access
         self.changes = changes
         self.open_paths = open_paths
+        self.chat_login = chat_login
+        self.cookie_paths = cookie_paths
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         path = scope.get("path", "")
         if scope["type"] != "http" or not path.startswith("/api/") or path in self.open_paths:
             await self.app(scope, receive, send)
             return
-        token = bearer_token({k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers") or ()})
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers") or ()}
+        token = bearer_token(headers)
         if scope.get("method") in ("POST", "DELETE") and (path == UPLOAD_PATH or path.startswith(UPLOAD_PATH + "/")):
             if self.access.admin_token is None or not self.changes:
                 await _refuse(send, 403, _ENABLE)
@@ -114,10 +122,15 @@ class ReadGuard:
             else:
                 await self.app(scope, receive, send)
             return
-        if self.access.may_read(token):
+        if self.access.may_read(token) or self._chat_user(path, headers):
             await self.app(scope, receive, send)
             return
         await _refuse(send, 401, "log in first: send 'Authorization: Bearer <API token>' (`qa users add NAME` prints one)")
+
+    def _chat_user(self, path: str, headers: dict[str, str]) -> bool:
+        if self.chat_login is None or path not in self.cookie_paths or not _same_site(headers):
+            return False
+        return self.chat_login(cookie_parser(headers.get("cookie", "")))
 
 
 async def _refuse(send: Any, status: int, detail: str) -> None:
@@ -127,3 +140,10 @@ async def _refuse(send: Any, status: int, detail: str) -> None:
         headers.append((b"www-authenticate", b"Bearer"))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})
+
+
+def _same_site(headers: dict[str, str]) -> bool:
+    """No Origin (not a cross-site browser request), or an Origin naming this host: a page elsewhere
+    cannot spend a reviewer's login cookie."""
+    origin = headers.get("origin")
+    return origin is None or urlsplit(origin).netloc == headers.get("host")

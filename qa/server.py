@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Annotated, Any, Callable
+from typing import Annotated, Any, Callable, Mapping
 
 from fastapi import FastAPI, Path as PathParam, Request
 from fastapi.exception_handlers import http_exception_handler
@@ -25,7 +25,7 @@ from .problems import BAD_INPUT, NOT_FOUND, TOO_LARGE
 from .reading import add_reading_routes
 from .stores import StoreSettings
 from .results import AskResult, DocumentDetail, DocumentSummary, Health, ParagraphDetail, SearchResult
-from .verdict_routes import add_verdict_routes
+from .verdict_routes import VERDICTS_PATH, add_verdict_routes
 from .verify_routes import add_verify_routes
 
 __all__ = ["create_app", "serve", "BodyLimit"]
@@ -140,7 +140,8 @@ def create_app(archive: Archive | LiveArchive, *, ui: bool = True, access: Acces
 
     add_verdict_routes(app, current)
     add_verify_routes(app, current)
-    add_reading_routes(app, current, _page_reader(app, access))  # before the chat's mount at /, which would shadow /d/...
+    chat_login = _chat_login(app)
+    add_reading_routes(app, current, _page_reader(access, chat_login))  # before the chat's mount at /, which would shadow /d/...
 
     if ui:
         import gradio as gr
@@ -159,27 +160,37 @@ def create_app(archive: Archive | LiveArchive, *, ui: bool = True, access: Acces
     # Outermost, so it also bounds what reaches the Gradio app; the upload route gets its own limit.
     uploads = live is not None and access.admin_token is not None
     app.add_middleware(BodyLimit, upload_limit=live.max_upload + UPLOAD_ENVELOPE if uploads else API_BODY_LIMIT)
-    app.add_middleware(ReadGuard, access=access, changes=live is not None)
+    # The reading page's verdict buttons POST with the chat's login cookie, not a token.
+    app.add_middleware(ReadGuard, access=access, changes=live is not None, chat_login=chat_login,
+                       cookie_paths=(VERDICTS_PATH,))
     return app
 
 
-def _page_reader(app: FastAPI, access: Access) -> Callable[[Request], bool] | None:
+def _chat_login(app: FastAPI) -> Callable[[Mapping[str, str]], bool]:
+    """Whether a request's cookies hold a live login to the chat mounted on `app` (looked up per call:
+    the chat is mounted after the routes that use this)."""
+
+    def logged_in(cookies: Mapping[str, str]) -> bool:
+        # Gradio keeps its logins in its app's `tokens`, keyed by the cookie it set at /login.
+        chat = next((route.app for route in app.routes if isinstance(route, Mount) and hasattr(route.app, "tokens")),
+                    None)
+        if chat is None:
+            return False
+        cookie = (cookies.get(f"access-token-{chat.cookie_id}")
+                  or cookies.get(f"access-token-unsecure-{chat.cookie_id}"))
+        return cookie is not None and chat.tokens.get(cookie) is not None
+
+    return logged_in
+
+
+def _page_reader(access: Access, chat_login: Callable[[Mapping[str, str]], bool]) -> Callable[[Request], bool] | None:
     """With login on, who may open a reading page: a user's API token, or the chat's login cookie (a
     reviewer opens a permalink from the chat they logged in to). None with login off."""
     if access.users is None:
         return None
 
     def may_read(request: Request) -> bool:
-        if access.may_read(bearer_token(request.headers)):
-            return True
-        # Gradio keeps its logins in its app's `tokens`, keyed by the cookie it set at /login.
-        chat = next((route.app for route in app.routes if isinstance(route, Mount) and hasattr(route.app, "tokens")),
-                    None)
-        if chat is None:
-            return False
-        cookie = (request.cookies.get(f"access-token-{chat.cookie_id}")
-                  or request.cookies.get(f"access-token-unsecure-{chat.cookie_id}"))
-        return cookie is not None and chat.tokens.get(cookie) is not None
+        return access.may_read(bearer_token(request.headers)) or chat_login(request.cookies)
 
     return may_read
 

@@ -16,6 +16,7 @@ from typing import Any, Callable
 import gradio as gr
 
 from .archive import NOT_FOUND, Archive
+from .chat_verdicts import Judged, VerdictBox
 from .errors import QAError
 from .export import to_markdown
 from .limits import MAX_DATE_CHARS, MAX_HISTORY, MAX_QUESTION_CHARS
@@ -151,26 +152,46 @@ def build_ui(archive: Callable[[], Archive] | Archive) -> gr.Blocks:
             for number, item in group:
                 options.append((number, {"value": str(len(chat)), "label": f"[{number}] {item.citation}"}))
                 chat.append({"role": "assistant", "content": _quote_message(item, number)})
-                refs.append([item.doc_id, item.anchor])
+                # A quote carries what a verdict on it needs; a refusal's passages are not judged (qa.chat_verdicts).
+                refs.append([item.doc_id, item.anchor, Judged.of(number, question, item) if answer.answered else None])
         if options:
             # Gradio shows a message's options as buttons under the latest answer, in rank order.
             chat[-1]["options"] = [option for _, option in sorted(options, key=lambda o: o[0])]
         return "", chat, asked, refs, to_markdown(answer, _base_url(request))
 
-    def open_ref(refs: list, at: Any):
+    def ref_at(refs: list, at: Any) -> list | None:
+        """[doc_id, anchor, Judged or None] of chat message `at`, or None (a question, a heading, a stale index)."""
         try:
-            ref = refs[int(at)]
+            return refs[int(at)]
         except (TypeError, ValueError, IndexError):
-            ref = None
+            return None
+
+    def open_ref(refs: list, at: Any):
+        ref = ref_at(refs, at)
         if not ref:
             return (gr.update(),) * 5
-        return show(*ref)
+        return show(ref[0], ref[1])
+
+    def message_at(evt: gr.SelectData) -> Any:
+        return evt.index if not isinstance(evt.index, (list, tuple)) else evt.index[0]
 
     def open_option(refs: list, evt: gr.SelectData):
         return open_ref(refs, evt.value)
 
     def open_message(refs: list, evt: gr.SelectData):
-        return open_ref(refs, evt.index if not isinstance(evt.index, (list, tuple)) else evt.index[0])
+        return open_ref(refs, message_at(evt))
+
+    def review(ref: list | None, target: Judged | None):
+        """The verdict box follows the source panel: a quote's box, hidden for a passage, as it was otherwise."""
+        if not ref:
+            return (target, *(gr.update(),) * 4)
+        return verdict_box.open(ref[2] if len(ref) > 2 else None)
+
+    def review_option(refs: list, target: Judged | None, evt: gr.SelectData):
+        return review(ref_at(refs, evt.value), target)
+
+    def review_message(refs: list, target: Judged | None, evt: gr.SelectData):
+        return review(ref_at(refs, message_at(evt)), target)
 
     def step(shown: list | None, direction: str):
         if not shown:
@@ -253,6 +274,7 @@ def build_ui(archive: Callable[[], Archive] | Archive) -> gr.Blocks:
                     read_doc = gr.Dropdown([(d.title, d.doc_id) for d in summaries], value=None,
                                            label="Document", elem_id="read-doc")
                     read_anchor = gr.Dropdown([], value=None, label="Paragraph (anchor · label)", elem_id="read-anchor")
+                verdict_box = VerdictBox(archive_now, inert, _anchor_choices)
 
         panel = [source, citation, current, read_doc, read_anchor]
 
@@ -265,6 +287,9 @@ def build_ui(archive: Callable[[], Archive] | Archive) -> gr.Blocks:
             export, [exported], [export_box, download], api_visibility="private")
         opens_source(chat.option_select(open_option, [refs], panel, api_visibility="private"))
         opens_source(chat.select(open_message, [refs], panel, api_visibility="private"))
+        verdict_box.wire()
+        chat.option_select(review_option, [refs, verdict_box.target], verdict_box.outputs, api_visibility="private")
+        chat.select(review_message, [refs, verdict_box.target], verdict_box.outputs, api_visibility="private")
         opens_source(prev_button.click(lambda c: step(c, "prev"), [current], panel, api_visibility="private"))
         opens_source(next_button.click(lambda c: step(c, "next"), [current], panel, api_visibility="private"))
         opens_source(read_doc.input(pick_document, [read_doc], panel, api_visibility="private"))
@@ -273,6 +298,8 @@ def build_ui(archive: Callable[[], Archive] | Archive) -> gr.Blocks:
                                      download],
                        api_visibility="private")
         chat.clear(lambda: ([], []), None, [asked, refs], api_visibility="private")
+        for cleared in (new_chat.click, chat.clear):
+            cleared(lambda: verdict_box.open(None), None, verdict_box.outputs, api_visibility="private")
         blocks.load(document_pickers, None, [doc_filter, read_doc], api_visibility="private")
     # Bounded: a few questions answered at once, a short line waiting, the rest told to retry.
     blocks.queue(default_concurrency_limit=4, max_size=64)

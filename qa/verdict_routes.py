@@ -13,7 +13,9 @@ from .limits import MAX_ID_CHARS, MAX_NOTE_CHARS, MAX_QUESTION_CHARS, MAX_QUOTE_
 from .problems import BAD_INPUT, TOO_LARGE
 from .verdicts import Judgement, Verdict, VerdictDraft, expectation, open_store
 
-__all__ = ["VerdictRequest", "add_verdict_routes"]
+__all__ = ["VerdictRequest", "add_verdict_routes", "VERDICTS_PATH"]
+
+VERDICTS_PATH = "/api/verdicts"
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID_CHARS)]
 Note = Annotated[str, StringConstraints(max_length=MAX_NOTE_CHARS)]
@@ -47,7 +49,7 @@ class VerdictRequest(BaseModel):
 def add_verdict_routes(app: FastAPI, current: Callable[[], Archive]) -> None:
     """The verdict routes, on the archive `current()` returns for each request."""
 
-    @app.post("/api/verdicts", response_model=Verdict, status_code=201, tags=["review"], responses={**BAD_INPUT, **TOO_LARGE})
+    @app.post(VERDICTS_PATH, response_model=Verdict, status_code=201, tags=["review"], responses={**BAD_INPUT, **TOO_LARGE})
     def record_verdict(body: VerdictRequest) -> Verdict:
         """Record whether a quote answers its question (and, if not, which paragraph does)."""
         archive = current()
@@ -55,7 +57,7 @@ def add_verdict_routes(app: FastAPI, current: Callable[[], Archive]) -> None:
         sha256, expected = expectation(archive, draft)
         return open_store(archive.index_dir).add(draft, sha256, expected)
 
-    @app.get("/api/verdicts", response_model=list[Verdict], tags=["review"], responses=BAD_INPUT)
+    @app.get(VERDICTS_PATH, response_model=list[Verdict], tags=["review"], responses=BAD_INPUT)
     def list_verdicts(limit: Annotated[int, Query(description=f"How many, 1 to {MAX_VERDICTS_PAGE}.")] = VERDICTS_PAGE,
                       offset: Annotated[int, Query(description="How many of the newest to pass over.")] = 0,
                       ) -> list[Verdict]:

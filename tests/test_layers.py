@@ -33,7 +33,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("live",),  # the facade swapped whole when a document is added or removed
     ("reader.train",),
     ("export", "reading"),  # an answer as Markdown/CSV/JSON; the reading page a permalink opens
-    ("ui", "server", "cli", "document_routes", "cli_live", "verdict_routes", "verify_routes"),
+    ("ui", "chat_verdicts", "server", "cli", "document_routes", "cli_live", "verdict_routes", "verify_routes"),
 )
 
 
