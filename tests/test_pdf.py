@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import re
-import subprocess
 import sys
 import time
 import zlib
@@ -15,7 +14,8 @@ from fpdf import FPDF
 from fpdf.enums import EncryptionMethod
 from pypdf import PdfReader
 
-from qa.documents.pdf import _crash_reason, read_pdf
+from qa.documents.child import run_parser
+from qa.documents.pdf import read_pdf
 from qa.errors import DocumentError
 
 PARAGRAPH_1 = "1. " + " ".join(
@@ -263,10 +263,10 @@ def test_parser_bomb_stops_at_the_memory_limit(bomb: Path) -> None:
 
 
 def test_child_killed_by_a_signal_is_reported_as_a_crash() -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)"], capture_output=True
-    )
-    assert _crash_reason(done) == "PDF parser crashed (SIGSEGV)"
+    with pytest.raises(DocumentError) as excinfo:
+        run_parser([sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)"],
+                   "crash.pdf", "PDF parser", 60)
+    assert excinfo.value.reason == "PDF parser crashed (SIGSEGV)"
 
 
 def test_a_numbered_paragraph_across_a_page_break_is_one_paragraph_on_its_first_page(report) -> None:

@@ -7,15 +7,13 @@ child sends back plain JSON. Every failure becomes a one-line `DocumentError`.
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import signal
-import subprocess
 import sys
 from pathlib import Path
 
 from qa.documents.blocks import Block, strip_span
+from qa.documents.child import run_parser
 from qa.errors import DocumentError
 from qa.limits import PARSER_MEMORY, PARSER_SECONDS
 
@@ -64,15 +62,7 @@ def extract_pages(path: Path, *, timeout: float = PARSER_SECONDS, memory_limit: 
     if size == 0:
         raise DocumentError(where, "empty file")
     command = [sys.executable, "-c", _BOOTSTRAP, _WORKER, os.fspath(path), str(int(memory_limit))]
-    try:
-        # On timeout, run() kills the child and reaps it before raising.
-        done = subprocess.run(command, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        raise DocumentError(where, f"PDF parser timed out after {timeout:g} s") from None
-    try:
-        result = json.loads(done.stdout)
-    except ValueError:
-        raise DocumentError(where, _crash_reason(done)) from None
+    result = run_parser(command, where, "PDF parser", timeout)
     if "pages" in result:
         return [page.replace("\r\n", "\n").replace("\r", "\n") for page in result["pages"]]
     error, detail = result.get("error"), result.get("detail", "")
@@ -82,20 +72,6 @@ def extract_pages(path: Path, *, timeout: float = PARSER_SECONDS, memory_limit: 
         raise DocumentError(where, "PDF parser exceeded the memory limit")
     raise DocumentError(where, f"not a readable PDF: {detail}")
 
-
-def _crash_reason(done: subprocess.CompletedProcess[bytes]) -> str:
-    """A one-line reason for a child that died without answering."""
-    stderr = done.stderr.decode("utf-8", "replace")
-    if "MemoryError" in stderr or "Cannot allocate memory" in stderr:
-        return "PDF parser exceeded the memory limit"
-    if done.returncode < 0:
-        try:
-            name = signal.Signals(-done.returncode).name
-        except ValueError:
-            name = f"signal {-done.returncode}"
-        return f"PDF parser crashed ({name})"
-    last = next((line.strip() for line in reversed(stderr.splitlines()) if line.strip()), "")
-    return f"PDF parser failed (exit status {done.returncode}){': ' + last[:120] if last else ''}"
 
 
 # A line that begins an item: "16. ", "3) ", "(a) ", "C. " (lettered section), "iv. ".
