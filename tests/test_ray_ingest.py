@@ -77,7 +77,7 @@ def test_ray_build_writes_the_same_documents_spans_and_bm25_as_one_process(ray_i
     assert bm25 and all((ours / "bm25" / p).read_bytes() == (theirs / "bm25" / p).read_bytes() for p in bm25)
     a = json.loads((ours / "manifest.json").read_text(encoding="utf-8"))
     b = json.loads((theirs / "manifest.json").read_text(encoding="utf-8"))
-    for key in ("pipeline", "profile", "model", "dimension", "faiss", "counts", "documents"):
+    for key in ("pipeline", "profile", "model", "dimension", "store", "counts", "documents"):
         assert a[key] == b[key], key
 
 
@@ -97,8 +97,8 @@ def test_ray_build_answers_the_eval_set_exactly_as_one_process(ray_index, built_
     theirs = Archive.open(CORPUS, built_index.path, encoder=encoder)
     assert not ours.refresh.rebuilt and not theirs.refresh.rebuilt
     vectors = encoder.encode([q.question for q in questions])
-    _, our_ids = ours.refresh.stored.faiss_index.search(vectors, 10)
-    _, their_ids = theirs.refresh.stored.faiss_index.search(vectors, 10)
+    _, our_ids = ours.refresh.stored.store.index.search(vectors, 10)
+    _, their_ids = theirs.refresh.stored.store.index.search(vectors, 10)
     assert (our_ids == their_ids).all(), "FAISS ranks the same passages for every eval question"
 
     a, b = evaluate(ours, questions), evaluate(theirs, questions)

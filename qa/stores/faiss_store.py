@@ -87,7 +87,9 @@ class FaissStore:
                 subset_scores = np.asarray(self.vectors[subset]) @ query[0]
                 top = top_rows(subset_scores, n)
                 return [(int(subset[i]), float(subset_scores[i])) for i in top]
-            selector = faiss.IDSelectorBitmap(len(mask), faiss.swig_ptr(np.packbits(mask, bitorder="little")))
+            # The selector holds a bare pointer to the bitmap: keep the array alive until the search is done.
+            bitmap = np.packbits(mask, bitorder="little")
+            selector = faiss.IDSelectorBitmap(len(mask), faiss.swig_ptr(bitmap))
             # The selector leaves the graph walk fewer eligible nodes: widen it in proportion.
             ef = int(min(4096, max(64, n / max(mask.mean(), 1e-6))))
             params = faiss.SearchParametersHNSW(sel=selector, efSearch=ef)
