@@ -1,21 +1,26 @@
 """Crash trials of a live upload: the server SIGKILLed while it stores and indexes a new document.
 
 Each trial uploads a new text file to the real server and kills the server part-way through
-(delays spread over a reference upload's duration). On disk the live generation then holds the
-documents before the upload, or those and the new one, never a part; `qa verify` passes; the
-restarted server answers the archive's question as before, and the new document's question
-from the new document or not at all. The restarted server is the next trial's.
+(delays spread over a reference upload's duration, the first at once, before the file can reach
+the corpus). On disk the live generation then holds the documents before the upload, or those
+and the new one, never a part, and `qa verify` passes. The restarted server (which indexes a file
+that reached the corpus) serves one whole generation: without the new document ("old") it answers
+fixed questions exactly as the live server did just before the kill, and the new document's
+question not from it; with it ("new") it answers exactly as a clean in-process build of the same
+corpus does, and quotes the new document's sentence. The restarted server is the next trial's.
 QA_UPLOAD_KILLS sets the number of kills (default 5: each costs a server start).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import shutil
 import signal
 import threading
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -23,7 +28,11 @@ from click.testing import CliRunner
 
 from app_process import start_server, stop_server
 from conftest import BLOG, BOFF_SUMMARY, CORPUS
+from qa import config
+from qa.archive import Archive
 from qa.cli import main
+from qa.embedding import load_encoder
+from qa.scoring import load_scorer
 from qa.store import read_manifest
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(3600)]  # a server start per kill
@@ -31,7 +40,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(3600)]  # a server start per
 KILLS = int(os.environ.get("QA_UPLOAD_KILLS", "5"))
 TOKEN = "upload-kill-token-0123456789abcdef"
 KEPT = (f"{BOFF_SUMMARY}.txt", f"{BLOG}.txt", "catalog.json", "profile.toml")
-BASE_QUESTION = "How much more likely are sex workers to be murdered?"
+# Fixed questions asked before each kill and after the restart: two of the archive's, one on the
+# first upload (whose statistics every later upload shifts).
+QUESTIONS = ("How much more likely are sex workers to be murdered?", "What was discussed at the BoF session?",
+             "How many ships passed Beacon Rock 0?")
 
 
 def _document(n: int) -> tuple[str, bytes, str]:
@@ -51,6 +63,10 @@ def _ask(url: str, question: str) -> dict:
     return response.json()
 
 
+def _answers(url: str, questions: tuple[str, ...]) -> list[list[tuple[str, str, int, int]]]:
+    return [_quotes(_ask(url, q)) for q in questions]
+
+
 def _quotes(answer: dict) -> list[tuple[str, str, int, int]]:
     return [(q["doc_id"], q["anchor"], q["start"], q["end"]) for q in answer["quotes"]]
 
@@ -65,7 +81,34 @@ def _upload(url: str, n: int, outcome: list) -> None:
         outcome.append(type(exc).__name__)
 
 
+def _phase(corpus: Path, index: Path, n: int) -> str:
+    """Where the n-th upload stood when the server died: not yet in the corpus, in it but not yet
+    in the live generation (the index update), or live."""
+    if _holds(index, n):
+        return "indexed"
+    return "index update" if any(_is_upload(p.name, n) for p in corpus.iterdir()) else "before the corpus"
+
+
+def _holds(index: Path, n: int) -> bool:
+    """Whether the live generation holds the n-th upload (stored as lighthouse-n-<hash>.txt)."""
+    return any(_is_upload(Path(entry["file"]).name, n) for entry in read_manifest(index)["documents"].values())
+
+
+def _is_upload(file_name: str, n: int) -> bool:
+    return file_name.startswith(f"lighthouse-{n}-")
+
+
+def _clean_answers(corpus: Path, workdir: Path, questions: tuple[str, ...], encoder, scorer) -> list:
+    """The answers of a clean in-process build over a copy of `corpus` as it stands."""
+    copy = workdir / "corpus"
+    shutil.copytree(corpus, copy, ignore=lambda _, names: [n for n in names if n.startswith(".")])
+    archive = Archive.open(copy, workdir / "index", encoder=encoder, scorer=scorer)
+    return [_quotes(dataclasses.asdict(archive.ask(question))) for question in questions]
+
+
 def test_server_killed_during_uploads_keeps_one_whole_generation(tmp_path):
+    encoder = load_encoder(config.model_name(None))
+    scorer = load_scorer(config.reader_choice(None))
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for name in KEPT:
@@ -75,37 +118,48 @@ def test_server_killed_during_uploads_keeps_one_whole_generation(tmp_path):
                                    env={"QA_ADMIN_TOKEN": TOKEN, "QA_AUTH": ""})
     server = start(0)
     try:
-        baseline = _quotes(_ask(server.url, BASE_QUESTION))
         began = time.monotonic()
         reference: list = []
         _upload(server.url, 0, reference)
         duration = time.monotonic() - began
         assert reference == [201]
-        outcomes = []
+        outcomes, states = [], []
         for trial in range(1, KILLS + 1):
+            own_question = _document(trial)[2]
+            questions = (*QUESTIONS, own_question)
             before = set(read_manifest(index)["documents"])
+            old = _answers(server.url, questions)  # the live generation's answers, just before the kill
             done: list = []
             uploading = threading.Thread(target=_upload, args=(server.url, trial, done))
             uploading.start()
-            time.sleep((trial - 0.5) / KILLS * duration)
+            time.sleep(delay := (trial - 1) / KILLS * duration)
             server.process.send_signal(signal.SIGKILL)
             server.process.wait(timeout=60)
             uploading.join(timeout=120)
 
             after = set(read_manifest(index)["documents"])
-            new = after - before
-            assert after >= before and len(new) <= 1, f"trial {trial}: live generation {sorted(after)}"
+            assert after >= before and len(after - before) <= 1, f"trial {trial}: live generation {sorted(after)}"
+            phase = _phase(corpus, index, trial)
             verified = CliRunner().invoke(main, ["verify", "--corpus", str(corpus), "--index", str(index)])
             assert verified.exit_code == 0, verified.output
-            outcomes.append(f"{'new' if new else 'old'} live after the kill (client saw {done or ['nothing']})")
 
+            # A file that reached the corpus but not the live generation is indexed on the restart.
             server = start(trial)
-            assert _quotes(_ask(server.url, BASE_QUESTION)) == baseline
-            answer = _ask(server.url, _document(trial)[2])
-            holds = any(p.startswith(f"lighthouse-{trial}-") for p in set(read_manifest(index)["documents"]))
-            quoted = [q for q in answer["quotes"] if f"{1000 + trial} ships" in q["text"]]
-            assert bool(quoted) == holds, f"trial {trial}: index holds it: {holds}, quoted: {answer['quotes']}"
-        print(f"\n{len(outcomes)} server kills during uploads survived (upload took {duration:.1f} s): "
-              + "; ".join(outcomes))
+            state = "new" if _holds(index, trial) else "old"
+            served = _answers(server.url, questions)
+            quoted = [q for q in _ask(server.url, own_question)["quotes"] if f"{1000 + trial} ships" in q["text"]]
+            if state == "old":
+                assert served == old, f"trial {trial}: the old generation answers differently after the restart"
+                assert not quoted, f"trial {trial}: old generation live, yet the upload is quoted: {quoted}"
+            else:
+                clean = _clean_answers(corpus, tmp_path / f"clean-{trial}", questions, encoder, scorer)
+                assert served == clean, f"trial {trial}: new generation live, answers differ from a clean build"
+                assert quoted, f"trial {trial}: new generation live, yet the upload's sentence is not quoted"
+            states.append(state)
+            outcomes.append(f"kill {trial} at {delay:.2f} s: {phase}, "
+                            f"{state} live after restart (client saw {done or ['nothing']})")
+        print(f"\n{len(outcomes)} server kills during uploads survived (upload took {duration:.1f} s); "
+              f"old {states.count('old')}, new {states.count('new')}:\n  " + "\n  ".join(outcomes))
+        assert "old" in states, "no kill landed before the upload was live: the trials test nothing about 'old'"
     finally:
         stop_server(server)
