@@ -9,19 +9,10 @@ import pytest
 from test_browser import ANSWER_TIMEOUT, CHROMIUM, browser, page  # noqa: F401  (fixtures)
 from test_browser import ask as ask_in_chat
 from test_chat_verdicts import open_quote, said_text
-from test_live_server import PASSWORD, ask, login_server  # noqa: F401  (login_server: a fixture)
+from test_live_server import PASSWORD, login_server  # noqa: F401  (login_server: a fixture)
+from test_reading_login import QUESTION, quote  # noqa: F401  (quote: a fixture)
 
 pytestmark = pytest.mark.slow  # a real server process
-
-QUESTION = "Who requested the report?"
-
-
-@pytest.fixture(scope="module")
-def quote(login_server) -> dict:
-    server, token = login_server
-    answer = ask(server, QUESTION, {"Authorization": f"Bearer {token}"}).json()
-    assert answer["answered"] and answer["quotes"]
-    return answer["quotes"][0]
 
 
 def verdict_body(quote: dict) -> dict:
