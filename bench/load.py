@@ -27,6 +27,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Callable
 
 import httpx
 
@@ -48,6 +49,17 @@ def body(endpoint: str, text: str) -> dict:
     return {"question": text, "k": 5} if endpoint == "ask" else {"query": text, "k": 10}
 
 
+def timed(send: Callable[[], httpx.Response]) -> tuple[float, str | None]:
+    """One request: its latency in ms and why it failed (None for a 200)."""
+    began = time.perf_counter()
+    try:
+        response = send()
+        failed = None if response.status_code == 200 else f"HTTP {response.status_code}"
+    except httpx.HTTPError as exc:
+        failed = type(exc).__name__
+    return (time.perf_counter() - began) * 1000, failed
+
+
 def run_level(url: str, endpoint: str, clients: int, total: int, texts: list[str]) -> dict:
     """`total` requests shared by `clients` threads; latencies in ms, errors counted."""
     latencies: list[float] = []
@@ -62,13 +74,8 @@ def run_level(url: str, endpoint: str, clients: int, total: int, texts: list[str
                     n = next(counter, None)
                 if n is None:
                     return
-                began = time.perf_counter()
-                try:
-                    response = client.post(f"/api/{endpoint}", json=body(endpoint, texts[n % len(texts)]))
-                    failed = None if response.status_code == 200 else f"HTTP {response.status_code}"
-                except httpx.HTTPError as exc:
-                    failed = type(exc).__name__
-                elapsed = (time.perf_counter() - began) * 1000
+                elapsed, failed = timed(lambda: client.post(f"/api/{endpoint}",
+                                                            json=body(endpoint, texts[n % len(texts)])))
                 with lock:
                     latencies.append(elapsed)
                     if failed:

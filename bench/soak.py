@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import psutil
 
-from load import body, run_level  # noqa: E402  (bench/ is on sys.path when load.py runs)
+from load import body, run_level, timed  # noqa: E402  (bench/ is on sys.path when load.py runs)
 
 from app_process import start_server, stop_server  # noqa: E402
 
@@ -91,17 +91,12 @@ def _run(server, token: str, texts: list[str], minutes: float, clients: int, say
         with httpx.Client(base_url=url, timeout=60) as own:
             while time.perf_counter() < deadline:
                 kind = KINDS[n % len(KINDS)]
-                began = time.perf_counter()
-                try:
-                    if kind == "paragraph":
-                        doc_id, anchor = paragraphs[n % len(paragraphs)]
-                        response = own.get(f"/api/documents/{doc_id}/paragraphs/{anchor}")
-                    else:
-                        response = own.post(f"/api/{kind}", json=body(kind, texts[n % len(texts)]))
-                    failed = None if response.status_code == 200 else f"HTTP {response.status_code}"
-                except httpx.HTTPError as exc:
-                    failed = type(exc).__name__
-                elapsed = (time.perf_counter() - began) * 1000
+                if kind == "paragraph":
+                    doc_id, anchor = paragraphs[n % len(paragraphs)]
+                    send = lambda: own.get(f"/api/documents/{doc_id}/paragraphs/{anchor}")  # noqa: E731
+                else:
+                    send = lambda: own.post(f"/api/{kind}", json=body(kind, texts[n % len(texts)]))  # noqa: E731
+                elapsed, failed = timed(send)
                 with lock:
                     latencies[kind].append(elapsed)
                     if failed:
