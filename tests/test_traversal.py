@@ -116,15 +116,18 @@ def test_gradio_file_routes_never_serve_private_files(site):
     print(f"\n{tried} requests to Gradio's file routes and the site root: none served a private file")
 
 
-@pytest.mark.parametrize("name", ["../../escaped.txt", "/tmp/escaped.txt", "..%2f..%2fescaped.txt",
+# ABSOLUTE stands for an absolute path outside the corpus, made in the test's own folder.
+@pytest.mark.parametrize("name", ["../../escaped.txt", "ABSOLUTE", "..%2f..%2fescaped.txt",
                                   "%2e%2e%2fescaped.txt", "..\\..\\escaped.txt", "esc\x00aped.txt", "corpus/../../escaped.txt"])
 def test_upload_names_never_become_paths(site, name):
     server, folder, marks = site
+    outside = folder.parent / f"{folder.name}-escaped.txt"
+    name = str(outside) if name == "ABSOLUTE" else name
     text = f"Escape notes\n\n1. The lantern inventory for {len(name)} wharves listed seven lanterns.\n"
     response = httpx.post(f"{server.url}/api/documents", files={"file": (name, io.BytesIO(text.encode()))},
                           headers={"Authorization": f"Bearer {TOKEN}"}, timeout=300)
     assert response.status_code in (201, 409, 415, 422), response.text
-    assert not list(folder.glob("escaped*")) and not Path("/tmp/escaped.txt").exists()
+    assert not list(folder.glob("escaped*")) and not outside.exists()
     stored = [p.name for p in (folder / "corpus").iterdir() if "escaped" in p.name or "aped" in p.name]
     assert all("/" not in s and "\\" not in s and ".." not in s and "\x00" not in s for s in stored), stored
     if response.status_code == 201:
