@@ -25,28 +25,20 @@ ANSWERS, DOES_NOT = "answers the question", "does not"
 
 @dataclass(frozen=True)
 class Judged:
-    """A quote of the chat as a verdict needs it: the question it answered and where its words are."""
+    """A quote of the chat as a verdict needs it: its number in the answer, the question it answered, the quote."""
 
     number: int
     question: str
-    doc_id: str
-    anchor: str
-    start: int
-    end: int
-    text: str
-    citation: str
-
-    @classmethod
-    def of(cls, number: int, question: str, quote: Cited) -> Judged:
-        return cls(number, question, quote.doc_id, quote.anchor, quote.start, quote.end, quote.text, quote.citation)
+    quote: Cited
 
 
-def record(archive: Archive, quote: Judged, verdict: Judgement, right_anchor: str | None = None,
+def record(archive: Archive, judged: Judged, verdict: Judgement, right_anchor: str | None = None,
            reviewer: str | None = None) -> Verdict:
     """Check and store a verdict on `quote` as POST /api/verdicts does; QAError says what is wrong.
 
     A right paragraph goes only with `does_not_answer` (the reading page's rule)."""
-    draft = VerdictDraft(quote.question, quote.doc_id, quote.anchor, quote.start, quote.end, quote.text, verdict,
+    quote = judged.quote
+    draft = VerdictDraft(judged.question, quote.doc_id, quote.anchor, quote.start, quote.end, quote.text, verdict,
                          right_anchor=(right_anchor or None) if verdict == "does_not_answer" else None,
                          reviewer=reviewer)
     sha256, expected = expectation(archive, draft)
@@ -80,16 +72,16 @@ class VerdictBox:
     def outputs(self) -> list[Any]:
         return [self.target, self.group, self.heading, self.right, self.said]
 
-    def open(self, quote: Judged | None) -> tuple:
-        """The box for `quote`, or hidden (None: a passage, a heading, a cleared chat)."""
-        if quote is None:
+    def open(self, judged: Judged | None) -> tuple:
+        """The box for `judged`, or hidden (None: a passage, a heading, a cleared chat)."""
+        if judged is None:
             return None, gr.update(visible=False), "", gr.update(choices=[], value=None), ""
         try:
-            detail = self._archive_now().document(quote.doc_id)
+            detail = self._archive_now().document(judged.quote.doc_id)
         except QAError:  # removed since the answer was given: nothing left to judge against
             return None, gr.update(visible=False), "", gr.update(choices=[], value=None), ""
-        heading = f"**Review quote [{quote.number}]**: does it answer *{self._inert(quote.question)}*"
-        return (quote, gr.update(visible=True), heading, gr.update(choices=self._paragraphs(detail), value=None), "")
+        heading = f"**Review quote [{judged.number}]**: does it answer *{self._inert(judged.question)}*"
+        return (judged, gr.update(visible=True), heading, gr.update(choices=self._paragraphs(detail), value=None), "")
 
     def judge(self, quote: Judged | None, right_anchor: str | None, verdict: Judgement,
               request: gr.Request | None = None) -> str:

@@ -153,7 +153,7 @@ def build_ui(archive: Callable[[], Archive] | Archive) -> gr.Blocks:
                 options.append((number, {"value": str(len(chat)), "label": f"[{number}] {item.citation}"}))
                 chat.append({"role": "assistant", "content": _quote_message(item, number)})
                 # A quote carries what a verdict on it needs; a refusal's passages are not judged (qa.chat_verdicts).
-                refs.append([item.doc_id, item.anchor, Judged.of(number, question, item) if answer.answered else None])
+                refs.append([item.doc_id, item.anchor, Judged(number, question, item) if answer.answered else None])
         if options:
             # Gradio shows a message's options as buttons under the latest answer, in rank order.
             chat[-1]["options"] = [option for _, option in sorted(options, key=lambda o: o[0])]
