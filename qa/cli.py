@@ -471,14 +471,16 @@ def serve(host, port, corpus, index, model, reader, admin_token_file, auth, max_
 @click.option("--resume", is_flag=True, help="Continue from the checkpoint in --out.")
 @click.option("--data", type=click.Path(path_type=Path), default=Path("../shared/external/reader"), show_default=True,
               help="Folder holding the SQuAD files.")
-@click.option("--max-length", default=128, show_default=True, help="Tokens per (question, sentence) pair.")
+@click.option("--max-length", default=96, show_default=True, help="Tokens per (question, sentence) pair.")
+@click.option("--withheld-share", default=0.25, show_default=True,
+              help="Share of answerable questions asked with their answering paragraph withheld (near-topic refusals).")
 @click.option("--threads", default=2, show_default=True, help="torch threads for the whole run.")
 @click.option("--loss", type=click.Choice(["bce", "listwise", "both"]), default="both", show_default=True)
 @click.option("--v1-articles", type=int, default=None, help="Only the first N SQuAD v1.1 articles (quick trials).")
 @click.option("--checkpoint-minutes", default=10.0, show_default=True)
 @click.option("--no-finish", is_flag=True, help="Stop after training: no export, calibration or evaluation.")
 @click.option("--eval-questions", type=int, default=None, help="Measure on a seeded sample of N questions (quick trials).")
-def train_reader(out, minutes, steps, seed, resume, data, max_length, threads, loss, v1_articles,
+def train_reader(out, minutes, steps, seed, resume, data, max_length, withheld_share, threads, loss, v1_articles,
                  checkpoint_minutes, no_finish, eval_questions) -> None:
     """Train the reader (question, sentence) model on SQuAD, then export, calibrate and measure it."""
     import torch
@@ -489,7 +491,7 @@ def train_reader(out, minutes, steps, seed, resume, data, max_length, threads, l
     torch.set_num_threads(threads)  # once, for the whole process
     try:
         run = TrainConfig(out=out, data=data, minutes=minutes, seed=seed, max_length=max_length, steps=steps,
-                          loss=loss, v1_articles=v1_articles, checkpoint_minutes=checkpoint_minutes)
+                          withheld_share=withheld_share, loss=loss, v1_articles=v1_articles, checkpoint_minutes=checkpoint_minutes)
         model, tokenizer, state = train(run, resume=resume, say=click.echo)
         if not no_finish:
             finish(run, model, tokenizer, state, say=click.echo, questions=eval_questions)

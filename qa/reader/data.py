@@ -31,11 +31,20 @@ class Article:
     paragraphs: tuple[tuple[str, ...], ...]
 
     def candidate(self, paragraph: int, sentence: int) -> ReaderInput:
-        sentences = self.paragraphs[paragraph]
-        return ReaderInput(sentence=sentences[sentence],
-                           before=sentences[sentence - 1] if sentence > 0 else "",
-                           after=sentences[sentence + 1] if sentence + 1 < len(sentences) else "",
+        """The sentence with its neighbours in reading order: across a paragraph's edge too, where a
+        sentence that points forward or back ("There is a group …" / "The group referred to …") finds its other half."""
+        at = self.position[(paragraph, sentence)]
+        before = self.flat[at - 1] if at > 0 else None
+        after = self.flat[at + 1] if at + 1 < len(self.flat) else None
+        return ReaderInput(sentence=self.paragraphs[paragraph][sentence],
+                           before=self.paragraphs[before[0]][before[1]] if before else "",
+                           after=self.paragraphs[after[0]][after[1]] if after else "",
                            heading=self.title)
+
+    @cached_property
+    def position(self) -> dict[tuple[int, int], int]:
+        """Where each (paragraph, sentence) stands in `flat`."""
+        return {key: i for i, key in enumerate(self.flat)}
 
     @cached_property
     def flat(self) -> tuple[tuple[int, int], ...]:
@@ -168,6 +177,14 @@ class Corpus:
         article = self.articles[q.article]
         retriever = self._index(self._paragraph_bm25, q.article, [" ".join(p) for p in article.paragraphs])
         return self._rank(retriever, q.text, len(article.paragraphs), k)
+
+    def withheld(self, q: Question, k: int) -> Group:
+        """A near-topic unanswerable group: the question asked of its article with the paragraph that
+        answers it withheld. The candidates are the article's best-BM25 sentences elsewhere that do not
+        hold its answer (same subject, same names, no answer); every label is 0."""
+        article = self.articles[q.article]
+        picked = self.hard_negatives(q, k)
+        return Group(q.text, tuple(article.candidate(p, s) for p, s in picked), tuple(0 for _ in picked))
 
     def group(self, q: Question, rng: np.random.Generator, paragraph_negatives: int = 6,
               hard: int = 2) -> Group:

@@ -35,7 +35,7 @@ class TrainConfig:
     data: Path
     minutes: float = 80.0
     seed: int = 0
-    max_length: int = 128
+    max_length: int = 96  # question, sentence, its neighbours and heading (reader_text keeps ~80 tokens of it)
     steps: int = 3000  # the learning-rate schedule's length; the run stops earlier if minutes run out
     groups_per_step: int = 4
     lr: float = 4e-5
@@ -43,6 +43,10 @@ class TrainConfig:
     loss: str = "both"  # bce | listwise | both
     unanswerable_every: int = 5  # one group in five is an unanswerable question
     hard_negatives: int = 2
+    # A share of the answerable questions is asked with its answering paragraph withheld (Corpus.withheld):
+    # near-topic refusals in quantity, from what retrieval would offer instead.
+    withheld_share: float = 0.25
+    withheld_candidates: int = 8
     checkpoint_minutes: float = 10.0
     v1_articles: int | None = None  # None: all; a small number for quick trials and tests
 
@@ -218,7 +222,12 @@ def train(config: TrainConfig, resume: bool = False, say=print, stop_at: int | N
             q = corpus.questions[int(plan[position])]
             # One generator per plan position: the same negatives after a resume.
             rng = np.random.default_rng([config.seed, state["position"]])
-            groups.append(corpus.group(q, rng, hard=config.hard_negatives))
+            group = None
+            if q.gold and rng.random() < config.withheld_share:
+                group = corpus.withheld(q, config.withheld_candidates)
+            if group is None or not group.inputs:
+                group = corpus.group(q, rng, hard=config.hard_negatives)
+            groups.append(group)
             state["position"] += 1
         questions = [g.question for g in groups for _ in g.inputs]
         texts = [reader_text(item) for g in groups for item in g.inputs]
