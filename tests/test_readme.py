@@ -25,8 +25,8 @@ def api_section() -> str:
 
 def test_readme_opens_with_the_install_and_run_and_the_install_and_test_commands():
     first, second = blocks("bash")[:2]
-    assert first.strip() == "pip install torch==2.13.0 && pip install -e . && python app.py"
-    assert second.strip() == 'pip install torch==2.13.0 && pip install -e ".[test]" && python -m pytest'
+    assert first.strip() == "pip install -r requirements/app.txt && pip install --no-deps -e . && python app.py"
+    assert second.strip() == 'pip install -r requirements/test.txt && pip install --no-deps -e ".[test]" && python -m pytest'
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert second.strip() in ci.splitlines()
 
