@@ -275,26 +275,31 @@ def ask(question, k, history, doc_ids, date_from, date_to, corpus, index, model,
 @click.option("--sample", type=click.IntRange(min=1), default=None,
               help="Evaluate this many questions drawn at random (seeded) instead of all.")
 @click.option("--seed", type=int, default=0, show_default=True, help="The sample's random seed.")
+@click.option("--half", type=click.Choice(["tune", "report"]), default=None,
+              help="Only this half of FILE, split by kind and topic (tune a threshold on one, report the other) "
+                   "[default: all rows].")
 @click.option("--reader", "readers", multiple=True,
               help="Sentence scorer, as for `qa ask`; give it more than once to compare scorers in one run.")
 @store_options
 @click.option("--json", "as_json", is_flag=True, help="Print the figures and per-question rows as JSON.")
-def eval_command(file, corpus, index, model, sample, seed, readers, as_json, store) -> None:
-    """Hit@1, hit@5, MRR@10 of passages; quote accuracy; abstention precision and recall.
+def eval_command(file, corpus, index, model, sample, seed, half, readers, as_json, store) -> None:
+    """Hit@1, hit@5, MRR@10 of passages; quote accuracy; abstention precision and recall (and refusals of
+    near- and off-topic questions).
 
     FILE holds the project's questions (`expect` with snippet and answer) or SQuAD's (`doc`, `para`,
     `answers`; empty answers for a question the archive does not answer)."""
-    from .evaluation import evaluate, read_questions, sample as draw
+    from .evaluation import evaluate, read_questions, sample as draw, split_half
     from .scoring import load_scorer
 
     readers = readers or (None,)
     archive = _open_archive(corpus, index, model, reader=readers[0], store=store)
     try:
-        questions = draw(read_questions(file), sample, seed)
+        questions = read_questions(file)
+        questions = draw(split_half(questions, half) if half else questions, sample, seed)
         runs = {}
         for choice in readers:
             scored = archive if choice == readers[0] else archive.with_scorer(load_scorer(choice))
-            runs[choice or "default"] = evaluate(scored, questions)
+            runs[choice or "default"] = {"half": half or "all", **evaluate(scored, questions)}
             runs[choice or "default"].update(_verdict_agreement(scored))
     except QAError as exc:
         _fail(str(exc))

@@ -5,20 +5,28 @@ Two line formats. The project's (../shared/eval/'s): `{id, question, history?, e
 answers; a passage holding a snippet is a hit. SQuAD's (../shared/external/squad/): `{id, question,
 doc, para, answers}`; a passage inside paragraph `para` of file `doc` (paragraphs are the file's
 blank-line-separated blocks, block 0 its title) is a hit.
+
+`split_half` cuts a set into a `tune` and a `report` half, so that a threshold tuned on one is judged
+on the other.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import QAError
 
-__all__ = ["EvalQuestion", "parse_question", "read_questions", "sample", "evaluate", "normalise", "file_blocks"]
+__all__ = ["EvalQuestion", "HALVES", "parse_question", "read_questions", "sample", "split_half", "evaluate",
+           "normalise", "file_blocks"]
+
+HALVES = ("tune", "report")
 
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "\u00a0": " "})
 
@@ -37,6 +45,7 @@ class EvalQuestion:
     answers: tuple[str, ...]
     kind: str = ""
     gold: tuple[str, int] | None = None  # SQuAD's (file, paragraph number): where the answer is
+    topic: str = ""  # an unanswerable question's: "near" (the archive's own subjects) or "off"
 
 
 def parse_question(raw: dict[str, Any], number: int = 0) -> EvalQuestion:
@@ -49,7 +58,7 @@ def _project_question(raw: dict[str, Any], number: int) -> EvalQuestion:
     return EvalQuestion(
         id=str(raw.get("id", number)), question=raw["question"], history=tuple(raw.get("history", ())),
         snippets=tuple(e["snippet"] for e in expected), answers=tuple(e["answer"] for e in expected),
-        kind=raw.get("kind", ""),
+        kind=raw.get("kind", ""), topic=raw.get("topic", ""),
     )
 
 
@@ -80,6 +89,24 @@ def sample(questions: list[EvalQuestion], size: int | None, seed: int = 0) -> li
     if size is None or size >= len(questions):
         return questions
     return random.Random(seed).sample(questions, size)
+
+
+def split_half(questions: list[EvalQuestion], half: str) -> list[EvalQuestion]:
+    """The `tune` or `report` half of `questions`, in their order.
+
+    Each (kind, topic) stratum is sorted by the sha256 of its ids and dealt alternately: each half holds
+    half of every stratum (within one question), whatever the rows' order and Python's hash seed, and a
+    row added to one stratum can move only rows of that stratum."""
+    if half not in HALVES:
+        raise QAError(f"half must be one of {', '.join(HALVES)}, not {half!r}")
+    strata: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for position, q in enumerate(questions):
+        strata[(q.kind, q.topic)].append(position)
+    chosen: set[int] = set()
+    for positions in strata.values():
+        dealt = sorted(positions, key=lambda p: (hashlib.sha256(questions[p].id.encode()).hexdigest(), p))
+        chosen.update(dealt[0 if half == "report" else 1 :: 2])  # an odd stratum's extra row is reported on
+    return [q for position, q in enumerate(questions) if position in chosen]
 
 
 def file_blocks(text: str) -> list[tuple[int, int]]:
@@ -125,7 +152,8 @@ def evaluate(archive: Any, questions: list[EvalQuestion], k: int = 10) -> dict[s
         quotes = [normalise(x.text) for x in result.quotes]
         answers = [normalise(a) for a in q.answers]
         rows.append({
-            "id": q.id, "question": q.question, "kind": q.kind, "answerable": bool(q.snippets or q.gold),
+            "id": q.id, "question": q.question, "kind": q.kind, "topic": q.topic,
+            "answerable": bool(q.snippets or q.gold),
             "answered": result.answered, "rank": rank,
             "top_quote": bool(quotes) and any(a in quotes[0] for a in answers),
             "top_three": any(a in quote for quote in quotes[:3] for a in answers),
@@ -141,6 +169,7 @@ def evaluate(archive: Any, questions: list[EvalQuestion], k: int = 10) -> dict[s
     refused = [r for r in rows if not r["answered"]]
     multi = [r for r in answerable if r["sources"] > 1]
     paraphrased = [r for r in answerable if r["kind"] == "paraphrase"]
+    near, off = ([r for r in unanswerable if r["topic"] == topic] for topic in ("near", "off"))
 
     def share(selected, total):
         return round(len(selected) / len(total), 3) if total else None
@@ -159,5 +188,8 @@ def evaluate(archive: Any, questions: list[EvalQuestion], k: int = 10) -> dict[s
         "answerable_refused": share([r for r in answerable if not r["answered"]], answerable),
         "multi_source_recall": share([r for r in multi if r["all_sources"]], multi),
         "paraphrase_hit@5": share([r for r in paraphrased if r["rank"] and r["rank"] <= 5], paraphrased),
+        "paraphrase_top_three": share([r for r in paraphrased if r["top_three"]], paraphrased),
+        "near_topic_refused": share([r for r in near if not r["answered"]], near),
+        "off_topic_refused": share([r for r in off if not r["answered"]], off),
         "rows": rows,
     }
