@@ -67,6 +67,17 @@ class Answerer:
         for row, p in enumerate(stored.passages):
             self._first_passage.setdefault((p.doc_id, p.anchor), row)
         self._texts = {d.doc_id: d.text for d in stored.documents}
+        # Each sentence's neighbours in its document's reading order, across paragraph edges: a sentence
+        # that points back ("The group referred to are …") is read with the one it points to.
+        self._previous: dict[int, int] = {}
+        self._next: dict[int, int] = {}
+        by_document: dict[str, list[int]] = defaultdict(list)
+        for i, s in enumerate(stored.sentences):
+            by_document[s.doc_id].append(i)
+        for rows in by_document.values():
+            rows.sort(key=lambda row: stored.sentences[row].start)
+            self._previous.update(zip(rows[1:], rows[:-1]))
+            self._next.update(zip(rows[:-1], rows[1:]))
         # What a footnote annotates ("under the pilot scheme [21]") or the lead-in a paragraph completes.
         self._context: dict[tuple[str, str], str] = {}
         for d in stored.documents:
@@ -173,9 +184,8 @@ class Answerer:
                     unfinished=introduces and last == row,
                     unmatched_number=unmatched,
                 )
-                before = self._span_text(rows[position - 1], rows[position - 1]) if position > 0 else ""
-                after_at = rows.index(last) + 1
-                after = self._span_text(rows[after_at], rows[after_at]) if after_at < len(rows) else ""
+                before = self._sentence_text(self._previous.get(row))
+                after = self._sentence_text(self._next.get(last))
                 candidates.append(Candidate(row, last, hit.doc_id, hit.anchor, text, before, after,
                                             self._heading[key], features))
         return hits, candidates
@@ -200,6 +210,9 @@ class Answerer:
     def _span_text(self, first: int, last: int) -> str:
         head, tail = self.stored.sentences[first], self.stored.sentences[last]
         return self._texts[head.doc_id][head.start : tail.end]
+
+    def _sentence_text(self, row: int | None) -> str:
+        return self._span_text(row, row) if row is not None else ""
 
     def _introduces(self, row: int) -> bool:
         """A sentence ending in a colon or a question mark, or a fragment under five words, is completed by the next."""

@@ -46,8 +46,8 @@ class Candidate:
     doc_id: str
     anchor: str
     text: str
-    before: str  # the sentence before it in its paragraph, or ""
-    after: str  # the sentence after it in its paragraph, or ""
+    before: str  # the sentence before it in its document's reading order (across a paragraph's edge), or ""
+    after: str  # the sentence after it, likewise, or ""
     heading: str  # the document's title and the paragraph's section
     features: SentenceFeatures
 

@@ -94,6 +94,20 @@ def test_candidates_carry_their_text_in_place_and_their_neighbours(archive):
         assert c.before == "" or c.before in texts[c.doc_id]
 
 
+def test_a_candidate_is_read_with_its_neighbours_across_paragraph_edges(archive):
+    # The paragraph of "There is a group … 12 times more likely to be murdered" ends "… than the national
+    # average."; the next one opens with "The group referred to are sex workers": read as its context.
+    analysis = archive.analyzer.analyze("Which group is far more likely to be murdered?")
+    _, candidates = archive.answerer.candidates(analysis, archive.encoder.encode([analysis.searched])[0])
+    pointed = next(c for c in candidates if c.text.startswith("However this group often distrusts the police"))
+    assert pointed.after.startswith("The group referred to are sex workers")
+    sentences = archive.stored.sentences
+    openers = [c for c in candidates if c.first == min(i for i, s in enumerate(sentences)
+                                                          if (s.doc_id, s.anchor) == (c.doc_id, c.anchor))]
+    earlier = [c for c in openers if any(s.doc_id == c.doc_id and s.start < sentences[c.first].start for s in sentences)]
+    assert earlier and all(c.before for c in earlier)  # a paragraph's first sentence, read after the previous one's last
+
+
 def test_the_archive_says_which_scorer_answers(archive):
     assert archive.health().scorer == archive.answerer.scorer.name
     assert archive.with_scorer(WeightedScorer()).health().scorer == "weighted"
