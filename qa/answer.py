@@ -159,12 +159,15 @@ class Answerer:
         term = analysis.definition_term
         conditions = analysis.conditions
         top_hit = hits[0].score or 1.0
+        read = [(hit, self._sentences_of.get((hit.doc_id, hit.anchor), [])) for hit in hits[: settings.paragraphs_read]]
+        paragraph_tokens = [set().union(*(self._tokens[row] for row in rows)) for _, rows in read]
+        missing_rare = self._missing_rare(query_tokens, set().union(*paragraph_tokens))
         candidates: list[Candidate] = []
-        for hit in hits[: settings.paragraphs_read]:
+        for (hit, rows), in_paragraph in zip(read, paragraph_tokens):
             key = (hit.doc_id, hit.anchor)
-            rows = self._sentences_of.get(key, [])
             if not rows:
                 continue
+            paragraph_lexical = self._overlap(query_tokens, in_paragraph)
             dense = np.asarray(self.stored.sentence_vectors[rows]) @ query_vector
             prior = hit.score / top_hit
             # A footnote on the term asked about ("under the pilot scheme [21]") is its definition.
@@ -183,6 +186,8 @@ class Answerer:
                     cited=float(hit.cited),
                     unfinished=introduces and last == row,
                     unmatched_number=unmatched,
+                    paragraph_lexical=paragraph_lexical,
+                    missing_rare=missing_rare,
                 )
                 before = self._sentence_text(self._previous.get(row))
                 after = self._sentence_text(self._next.get(last))
@@ -206,6 +211,12 @@ class Answerer:
             return 0.0
         weight = {t: self._idf.get(t, self._default_idf) for t in query_tokens}
         return sum(w for t, w in weight.items() if t in sentence_tokens) / sum(weight.values())
+
+    def _missing_rare(self, query_tokens: set[str], read_tokens: set[str]) -> float:
+        """How rare the rarest question word is that none of the paragraphs read holds (0: none missing);
+        a name or term the archive lacks says the question asks about something else."""
+        missing = [self._idf.get(t, self._default_idf) for t in query_tokens - read_tokens]
+        return max(missing, default=0.0) / self._default_idf
 
     def _span_text(self, first: int, last: int) -> str:
         head, tail = self.stored.sentences[first], self.stored.sentences[last]

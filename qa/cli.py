@@ -504,6 +504,45 @@ def train_reader(out, minutes, steps, seed, resume, data, max_length, withheld_s
         _fail(str(exc))
 
 
+@main.command("fit-decision")
+@click.argument("reader_folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--squad", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=Path("../shared/external/squad/corpus"), show_default=True, help="The SQuAD archive's files.")
+@click.option("--squad-index", type=click.Path(path_type=Path), required=True,
+              help="Index folder for the SQuAD archive (built on first use, reused after).")
+@click.option("--data", type=click.Path(path_type=Path), default=Path("../shared/external/reader"), show_default=True,
+              help="Folder holding the SQuAD files.")
+@click.option("--shortlist", default=8, show_default=True, help="Candidates the reader reads a question.")
+@click.option("--sample", type=int, default=None, help="Only a seeded sample of N questions (quick trials).")
+def fit_decision(reader_folder, squad, squad_index, data, shortlist, sample) -> None:
+    """Fit the learned decision over READER_FOLDER's reader on SQuAD (the split's calibration articles,
+    asked of the SQuAD archive as the product asks); writes decision.json into READER_FOLDER."""
+    import json
+
+    from .evaluation import sample as draw
+    from .reader.data import load_split
+    from .reader.decision import collect, fit, squad2_questions
+    from .reader.model import MANIFEST, Reader, write_manifest
+    from .scoring import DECISION_FEATURES, DECISION_FILE, Decision, LearnedScorer
+
+    try:
+        split = load_split()
+        questions = draw(squad2_questions(data, squad, set(split["calibration"])), sample)
+        archive = _open_archive(squad, squad_index, None, progress=True, reader="none")
+        placeholder = Decision((0.0,) * len(DECISION_FEATURES), 0.0, 0.0, shortlist)
+        collected = collect(archive, LearnedScorer(Reader.load(reader_folder), placeholder), questions)
+        decision, figures = fit(collected, shortlist)
+    except QAError as exc:
+        _fail(str(exc))
+    figures["articles"] = split["calibration"]
+    (reader_folder / DECISION_FILE).write_text(json.dumps({**decision.to_json(), "fitted": figures}, indent=2) + "\n",
+                                               encoding="utf-8")
+    manifest = json.loads((reader_folder / MANIFEST).read_text(encoding="utf-8"))
+    manifest.pop("files", None)
+    write_manifest(reader_folder, manifest)  # decision.json is hashed and checked at load like the weights
+    click.echo(json.dumps({**decision.to_json(), "fitted": figures}, indent=2))
+
+
 # The commands that change the archive or its users live in their own module; importing it registers them.
 from . import cli_live  # noqa: E402,F401
 

@@ -119,7 +119,7 @@ def file_blocks(text: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in spans if text[s:e].strip()]
 
 
-class _Gold:
+class GoldParagraph:
     """Whether a passage lies in a SQuAD question's gold paragraph, by its offsets in the file."""
 
     def __init__(self, archive: Any):
@@ -141,7 +141,7 @@ class _Gold:
 def evaluate(archive: Any, questions: list[EvalQuestion], k: int = 10) -> dict[str, Any]:
     """Ask every question; return the figures and one row per question for inspection."""
     rows = []
-    gold = _Gold(archive)
+    gold = GoldParagraph(archive)
     for q in questions:
         result = archive.ask(q.question, list(q.history), k=k)
         if q.gold is not None:

@@ -20,7 +20,7 @@ from .config import DEFAULT_READER
 from .reader.model import DEFAULT_WEIGHTS, MANIFEST, Reader, ReaderInput
 
 __all__ = ["SentenceFeatures", "Candidate", "SentenceScorer", "Weights", "WeightedScorer", "ReaderScorer",
-           "load_scorer"]
+           "Decision", "DECISION_FEATURES", "DECISION_FILE", "LearnedScorer", "decision_rows", "load_scorer"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,9 @@ class SentenceFeatures:
     cited: float  # 1 when the question names its paragraph ("section C paragraph 7 of the 2010 report")
     unfinished: bool  # "… said:" with nothing after it in the paragraph
     unmatched_number: bool  # the question gives a number ("in 2011") that its paragraph and context lack
+    # Read by the learned decision only (not summed by the hand weights):
+    paragraph_lexical: float = 0.0  # idf-weighted share of the question's words anywhere in its paragraph
+    missing_rare: float = 0.0  # the rarest question word that no paragraph read holds: its idf over the largest idf
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,7 @@ class Weights:
     unmatched_number_penalty: float = 0.6
 
 
-_SUMMED = tuple(f.name for f in fields(SentenceFeatures) if f.type == "float")
+_SUMMED = tuple(f.name for f in fields(SentenceFeatures) if f.type == "float" and f.name in Weights.__dataclass_fields__)
 
 
 class WeightedScorer:
@@ -152,6 +155,73 @@ class ReaderScorer:
         return chosen, hand, probability * np.array([self.weighted.penalty(c.features) for c in picked])
 
 
+# What the learned decision reads of a candidate, in this order: the reader's logit, then SentenceFeatures.
+DECISION_FEATURES = ("reader", "dense", "lexical", "passage", "answer_type", "counted", "cited", "unfinished",
+                     "unmatched_number", "paragraph_lexical", "missing_rare")
+DECISION_FILE = "decision.json"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A logistic model fitted on SQuAD (`qa fit-decision`): P(a candidate holds the answer) from
+    DECISION_FEATURES; the best candidate below `abstain_below` means "not found"."""
+
+    coefficients: tuple[float, ...]
+    intercept: float
+    abstain_below: float
+    shortlist: int = 8
+
+    @classmethod
+    def load(cls, path: Path) -> Decision:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        if tuple(raw.get("features", ())) != DECISION_FEATURES:
+            raise ValueError(f"{path}: fitted on features {raw.get('features')}, this version reads {DECISION_FEATURES}; "
+                             "fit it again with `qa fit-decision`")
+        return cls(tuple(float(c) for c in raw["coefficients"]), float(raw["intercept"]),
+                   float(raw["abstain_below"]), int(raw.get("shortlist", 8)))
+
+    def to_json(self) -> dict:
+        return {"features": list(DECISION_FEATURES), "coefficients": list(self.coefficients),
+                "intercept": self.intercept, "abstain_below": self.abstain_below, "shortlist": self.shortlist}
+
+
+def decision_rows(candidates: Sequence[Candidate], logits: np.ndarray) -> np.ndarray:
+    """One row of DECISION_FEATURES a candidate (the fitting and the scoring read the same rows)."""
+    return np.array([[float(logit), *(float(getattr(c.features, name)) for name in DECISION_FEATURES[1:])]
+                     for c, logit in zip(candidates, logits)], dtype=np.float64).reshape(len(candidates), len(DECISION_FEATURES))
+
+
+class LearnedScorer:
+    """The reader on the hand features' best candidates, its logit and their features weighed by a fitted
+    logistic model (`Decision`): no hand-set weight decides; a candidate outside the shortlist scores 0."""
+
+    name = "learned"
+
+    def __init__(self, reader: Reader, decision: Decision, weighted: WeightedScorer | None = None):
+        self.reader = reader
+        self.decision = decision
+        self.abstain_below = decision.abstain_below
+        self.weighted = weighted or WeightedScorer()
+        self._coefficients = np.array(decision.coefficients)
+
+    def shortlist(self, analysis: QueryAnalysis, candidates: Sequence[Candidate]) -> tuple[np.ndarray, np.ndarray]:
+        """The shortlisted candidates (indices, the hand features' best first) and the reader's logit of each."""
+        hand = self.weighted.score(analysis, candidates)
+        chosen = np.argsort(-hand, kind="stable")[: self.decision.shortlist]
+        picked = [candidates[i] for i in chosen]
+        inputs = [ReaderInput(c.text, c.before, c.after, c.heading) for c in picked]
+        return chosen, (self.reader.logits(analysis.searched, inputs) if inputs else np.zeros(0))
+
+    def score(self, analysis: QueryAnalysis, candidates: Sequence[Candidate]) -> np.ndarray:
+        scores = np.zeros(len(candidates))
+        if not candidates:
+            return scores
+        chosen, logits = self.shortlist(analysis, candidates)
+        z = decision_rows([candidates[i] for i in chosen], logits) @ self._coefficients + self.decision.intercept
+        scores[chosen] = 1.0 / (1.0 + np.exp(-np.clip(z, -60.0, 60.0)))
+        return scores
+
+
 def load_scorer(choice: str = DEFAULT_READER) -> SentenceScorer:
     """The scorer `choice` names: "none" the hand weights; a folder that reader's weights (checked against
     their sha256); "default" the reader shipped in qa/reader/weights/ when it is there, else the hand weights.
@@ -165,5 +235,7 @@ def load_scorer(choice: str = DEFAULT_READER) -> SentenceScorer:
     use = json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("scorer", {}) \
         if (folder / MANIFEST).is_file() else {}
     reader = Reader.load(folder, int8=bool(use.get("int8", False)))
+    if (folder / DECISION_FILE).is_file():
+        return LearnedScorer(reader, Decision.load(folder / DECISION_FILE))
     return ReaderScorer(reader, abstain_below=float(use.get("abstain_below", 0.5)),
                         shortlist=int(use.get("shortlist", 8)), blend=float(use.get("blend", 1.0)))

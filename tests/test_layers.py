@@ -31,7 +31,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("answer",),
     ("results", "evaluation", "citecheck", "verdicts", "archive", "problems"),  # the facade and its typed results (and error shapes)
     ("live",),  # the facade swapped whole when a document is added or removed
-    ("reader.train",),
+    ("reader.train", "reader.decision"),  # training: the reader, and the decision over its candidates
     ("export", "reading"),  # an answer as Markdown/CSV/JSON; the reading page a permalink opens
     ("ui", "chat_verdicts", "server", "cli", "document_routes", "cli_live", "verdict_routes", "verify_routes"),
 )
