@@ -3,20 +3,19 @@
     python bench/reader_eval.py                                  # --reader none --reader default
     python bench/reader_eval.py --reader none --reader /path/to/export --sample 500
 
-On three sets, for each scorer: (a) the project's eval set (eval/questions.jsonl); (b) SQuAD questions
+On four sets, for each scorer: (a) the project's eval set (eval/questions.jsonl) and the independent
+dev set (../shared/eval/archive_dev.jsonl), its report and tune halves apart; (b) SQuAD questions
 of ../shared/external/squad/ whose article the reader never saw in training or calibration; (c) SQuAD
 2.0 questions of the reader's held-out test articles, answerable and unanswerable, asked of the same
 24-article archive. Printed: answer in the top quote and top three, unanswerable refused, answerable
-refused, multi-source recall, paraphrase hit@5, and warm `ask` latency. The sets (b) and (c) are
-written to bench/results/ as JSONL, so `qa eval` can read them too. Indexes are kept in
+refused (near- and off-topic apart), multi-source recall, paraphrase hit@5 and top three, and warm
+`ask` latency. The set (b) is written to bench/results/ as JSONL, so `qa eval` can read it too. Indexes are kept in
 bench/results/indexes/ between runs.
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
-import hashlib
 import json
 import statistics
 import sys
@@ -26,54 +25,28 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # measure this checkout, whatever else is installed
 
-from qa.evaluation import evaluate, file_blocks, read_questions, sample  # noqa: E402
+from qa.evaluation import evaluate, read_questions, sample, split_half  # noqa: E402
+from qa.reader.decision import squad2_questions  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 RESULTS = ROOT / "bench" / "results"
 SPLIT = ROOT / "qa" / "reader" / "split.json"
-COLUMNS = ("answer_in_top_quote", "answer_in_top_three", "abstention_recall", "answerable_refused",
-           "multi_source_recall", "paraphrase_hit@5", "hit@5")
+COLUMNS = ("answer_in_top_quote", "answer_in_top_three", "abstention_recall", "near_topic_refused",
+           "off_topic_refused", "answerable_refused", "multi_source_recall", "paraphrase_hit@5",
+           "paraphrase_top_three", "hit@5")
 
 
-def block_of_context(corpus: Path) -> dict[str, tuple[str, int]]:
-    """sha1 of each paragraph (blank-line block) of the SQuAD archive → (file, block number)."""
-    found = {}
-    for path in sorted(corpus.glob("*.txt")):
-        text = path.read_text(encoding="utf-8")
-        for number, (start, end) in enumerate(file_blocks(text)):
-            found[hashlib.sha1(text[start:end].encode("utf-8")).hexdigest()] = (path.name, number)
-    return found
-
-
-def squad2_rows(squad: Path, v2_file: Path, titles: set[str]) -> tuple[list[dict], set[str]]:
-    """The SQuAD 2.0 questions of the articles `titles` as `qa eval` lines over the SQuAD archive (no answers:
-    unanswerable), and the archive's files holding those articles."""
-    blocks = block_of_context(squad / "corpus")
-    rows, files = [], set()
-    for article in json.loads(gzip.open(v2_file, "rt", encoding="utf-8").read())["data"]:
-        if article["title"] not in titles:
-            continue
-        for paragraph in article["paragraphs"]:
-            doc, para = blocks[hashlib.sha1(paragraph["context"].encode("utf-8")).hexdigest()]
-            files.add(doc)
-            for qa in paragraph["qas"]:
-                answers = [] if qa.get("is_impossible") else [a["text"] for a in qa["answers"]]
-                rows.append({"id": qa["id"], "question": qa["question"], "doc": doc, "para": para,
-                             "answers": answers, "kind": "squad2" if answers else "squad2-unanswerable"})
-    return rows, files
-
-
-def write_sets(squad: Path, v2_file: Path) -> tuple[Path, Path, dict]:
-    """(b) held-out SQuAD v1.1 questions and (c) SQuAD 2.0 test-article questions, as JSONL files."""
+def write_sets(squad: Path, v2_file: Path) -> tuple[Path, list, dict]:
+    """(b) held-out SQuAD v1.1 questions as a JSONL file, and (c) the SQuAD 2.0 test-article questions."""
     split = json.loads(SPLIT.read_text(encoding="utf-8"))
-    _, files_seen = squad2_rows(squad, v2_file, set(split["train"]) | set(split["calibration"]))
-    rows_c, _ = squad2_rows(squad, v2_file, set(split["test"]))
+    seen = squad2_questions(v2_file.parent, squad / "corpus", set(split["train"]) | set(split["calibration"]))
+    files_seen = {q.gold[0] for q in seen if q.gold}
+    test = squad2_questions(v2_file.parent, squad / "corpus", set(split["test"]))
     rows_b = [row for row in map(json.loads, (squad / "questions.jsonl").read_text(encoding="utf-8").splitlines())
               if row["doc"] not in files_seen]
     RESULTS.mkdir(parents=True, exist_ok=True)
-    held_out, test = RESULTS / "squad-held-out.jsonl", RESULTS / "squad2-test-articles.jsonl"
+    held_out = RESULTS / "squad-held-out.jsonl"
     held_out.write_text("".join(json.dumps(r) + "\n" for r in rows_b), encoding="utf-8")
-    test.write_text("".join(json.dumps(r) + "\n" for r in rows_c), encoding="utf-8")
     about = {"held_out_files": sorted({r["doc"] for r in rows_b}), "reader_saw": sorted(files_seen),
              "test_articles": split["test"]}
     return held_out, test, about
@@ -102,7 +75,9 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=1000, help="questions drawn (seed 0) from each SQuAD set")
     parser.add_argument("--squad", type=Path, default=SHARED / "external" / "squad")
     parser.add_argument("--v2", type=Path, default=SHARED / "external" / "reader" / "squad2-dev-visible-half.json.gz")
-    parser.add_argument("--skip-squad", action="store_true", help="the project's set only")
+    parser.add_argument("--dev", type=Path, default=SHARED / "eval" / "archive_dev.jsonl",
+                        help="the independent dev set (reported by half)")
+    parser.add_argument("--skip-squad", action="store_true", help="the archive's sets only")
     args = parser.parse_args()
 
     from qa.archive import Archive
@@ -113,12 +88,15 @@ def main() -> None:
     readers = args.readers or ["none", "default"]
     scorers = {choice: load_scorer(choice) for choice in readers}
     sets = {"project": (ROOT / "corpus", read_questions(ROOT / "eval" / "questions.jsonl"))}
+    if args.dev.is_file():  # the independent dev set: its tune half may set a threshold, its report half judges
+        dev = read_questions(args.dev)
+        sets.update({f"dev {half}": (ROOT / "corpus", split_half(dev, half)) for half in ("report", "tune")})
     if not args.skip_squad:
         held_out, test, about = write_sets(args.squad, args.v2)
         print(f"(b) {held_out.relative_to(ROOT)}: articles the reader never saw: {len(about['held_out_files'])} files")
-        print(f"(c) {test.relative_to(ROOT)}: SQuAD 2.0 test articles {', '.join(about['test_articles'])}")
+        print(f"(c) SQuAD 2.0 test articles {', '.join(about['test_articles'])}")
         sets["squad held-out"] = (args.squad / "corpus", sample(read_questions(held_out), args.sample))
-        sets["squad2 test"] = (args.squad / "corpus", sample(read_questions(test), args.sample))
+        sets["squad2 test"] = (args.squad / "corpus", sample(test, args.sample))
     archives = {}
     results: dict[str, dict[str, dict]] = {}
     for name, (corpus, questions) in sets.items():

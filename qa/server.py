@@ -342,12 +342,13 @@ async def _too_large(send: Any, limit: int) -> None:
 def serve(corpus: str | Path | None = None, index: str | Path | None = None, host: str = "127.0.0.1",
           port: int = 7860, model: str | None = None, reader: str | None = None, *,
           admin_token_file: str | Path | None = None, auth: str | Path | None = None,
-          max_upload_mb: float | None = None, store: StoreSettings | None = None) -> None:
+          max_upload_mb: float | None = None, store: StoreSettings | None = None,
+          encoder_engine: str | None = None) -> None:
     """Build or refresh the index (with progress shown), then serve the API and UI until stopped.
 
     `admin_token_file` (else $QA_ADMIN_TOKEN) enables uploads and removals; `auth` (else $QA_AUTH)
     names a users.toml and turns login on; `store` chooses the passage store (default: FAISS files in
-    the index)."""
+    the index); `encoder_engine` what runs the embedding model (see `config.encoder_engine`)."""
     import os
 
     import uvicorn
@@ -362,7 +363,7 @@ def serve(corpus: str | Path | None = None, index: str | Path | None = None, hos
                     read_users(Path(users_file)) if users_file else None)
     max_upload = config.max_upload_bytes(max_upload_mb)
     archive = Archive.open(corpus, index, model, reader=reader, progress=True,
-                           on_step=lambda step: print(step, flush=True), store=store)
+                           on_step=lambda step: print(step, flush=True), store=store, encoder_engine=encoder_engine)
     configure(threads=QUERY_THREADS)  # the build used every core; queries from here on use one
     live = LiveArchive(archive, config.corpus_path(corpus), config.index_path(index), max_upload, store)
     app = create_app(live, access=access)

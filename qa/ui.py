@@ -3,11 +3,13 @@
 Every piece of archive or user text reaches the browser as inert text: in Markdown each ASCII
 punctuation mark becomes a numeric entity (`inert`), so no tag, link or Markdown syntax can
 form from it; elsewhere it goes into components that render plain text (buttons, dropdowns,
-textboxes). No `gr.HTML` anywhere.
+textboxes). No `gr.HTML` anywhere. The only tags in the chat are the project's own: the
+`<details>`/`<summary>` that fold a refusal's nearest passages, with no archive text in them.
 """
 
 from __future__ import annotations
 
+import re
 import string
 import tempfile
 from pathlib import Path
@@ -18,14 +20,16 @@ import gradio as gr
 from .archive import NOT_FOUND, Archive
 from .chat_verdicts import Judged, VerdictBox
 from .errors import QAError
-from .export import to_markdown
+from .export import WEAK_MATCH, to_markdown
 from .limits import MAX_DATE_CHARS, MAX_HISTORY, MAX_QUESTION_CHARS
-from .results import Cited, DocumentDetail, ParagraphDetail
+from .results import AskResult, Cited, DocumentDetail, ParagraphDetail
 from .visible import reveal
 
 __all__ = ["build_ui", "inert", "CSS"]
 
 NEIGHBOURS = 2
+# A refusal's nearest passages are not answers: each shows its first words, folded; the source panel shows it whole.
+PREVIEW_CHARS = 200
 SOURCE_HINT = "Click a quote's citation (the buttons under an answer, or the quote itself) to read it in context here."
 
 # The cited paragraph in the source panel is the one block quote there.
@@ -61,10 +65,35 @@ def _block_quote(text: str) -> str:
     return "\n".join(f"> {line}" if line else ">" for line in inert(text).split("\n"))
 
 
-def _quote_message(item: Cited, number: int) -> str:
+def _quote_message(item: Cited, number: int, text: str | None = None) -> str:
+    """`text` (default: the item's own) as a block quote, then its number, citation and permalink."""
     # The permalink is ours and URL-encoded (no space, bracket or parenthesis), so it cannot break the link.
-    return (f"{_block_quote(item.text)}\n\n[{number}] — *{inert(item.citation)}* · "
+    return (f"{_block_quote(item.text if text is None else text)}\n\n[{number}] — *{inert(item.citation)}* · "
             f"[open in context ↗]({item.permalink})")
+
+
+def _preview(text: str, limit: int = PREVIEW_CHARS) -> str:
+    """`text` on one line (hidden characters named), cut after the last whole word within `limit`
+    characters, with "…" where it was cut."""
+    words = re.sub(r"[ \t\n]+", " ", reveal(text)).strip()
+    if len(words) <= limit:
+        return words
+    head = words[:limit + 1]
+    return (head.rsplit(" ", 1)[0] if " " in head else words[:limit]) + " …"
+
+
+def _refusal_message(answer: AskResult) -> str:
+    """One message: "Not found in the archive.", why, then the nearest passages folded under a summary.
+
+    The <details>/<summary> tags are ours and hold no archive text; each passage inside is inert Markdown
+    (a blank line ends the HTML block, so Markdown renders again), shortened to its first words."""
+    said = f"**{NOT_FOUND}**\n{inert(answer.reason)}"
+    if not answer.passages:
+        return said
+    passages = "\n\n".join(_quote_message(item, number, _preview(item.text))
+                            for number, item in enumerate(answer.passages, 1))
+    return (f"{said}\n\n<details><summary>Nearest passages ({len(answer.passages)})</summary>\n\n"
+            f"{passages}\n\n</details>")
 
 
 def _by_document(items: tuple[Cited, ...]) -> list[tuple[str | None, list[tuple[int, Cited]]]]:
@@ -117,52 +146,64 @@ def build_ui(archive: Callable[[], Archive] | Archive) -> gr.Blocks:
 
     def respond(message: str, chat: list, asked: list, refs: list, doc_ids: list | None,
                 date_from: str | None, date_to: str | None, request: gr.Request):
-        """Ask the archive; the answer is one chat message per quote, each with its citation and permalink.
+        """Ask the archive; the answer is one chat message per quote, each with its citation and permalink,
+        or for a refusal one message saying why, with the nearest passages folded under it.
 
         The last output is the answer as Markdown, for the export box and download."""
         chat, asked, refs = list(chat or []), list(asked or []), list(refs or [])
         if len(refs) != len(chat):  # the conversation was cleared or edited in the browser
-            refs = [None] * len(chat)
+            refs = [[] for _ in chat]
         question = (message or "").strip()
         if not question:
             return "", chat, asked, refs, gr.update()
         chat.append({"role": "user", "content": inert(question)})
-        refs.append(None)
+        refs.append([])
         try:
             answer = archive_now().ask(question, history=tuple(asked[-MAX_HISTORY:]), k=5, doc_ids=doc_ids or None,
                                  date_from=(date_from or "").strip() or None, date_to=(date_to or "").strip() or None)
         except QAError as exc:
             chat.append({"role": "assistant", "content": f"**Cannot ask that:** {inert(str(exc))}"})
-            refs.append(None)
+            refs.append([])
             return message, chat, asked, refs, gr.update()
         asked.append(question)
-        if answer.answered:
-            items = answer.quotes
-        else:
-            why = inert(answer.message.removeprefix(NOT_FOUND).strip())  # "No passage answers this closely enough."
-            lead = "The nearest passages:" if answer.passages else ""
-            chat.append({"role": "assistant", "content": f"**{NOT_FOUND}** {why} {lead}".rstrip()})
-            refs.append(None)
-            items = answer.passages
         options = []
-        for heading, group in _by_document(items) if answer.answered else [(None, list(enumerate(items, 1)))]:
-            if heading:
-                chat.append({"role": "assistant", "content": heading})
-                refs.append(None)
-            for number, item in group:
-                options.append((number, {"value": str(len(chat)), "label": f"[{number}] {item.citation}"}))
-                chat.append({"role": "assistant", "content": _quote_message(item, number)})
-                # A quote carries what a verdict on it needs; a refusal's passages are not judged (qa.chat_verdicts).
-                refs.append([item.doc_id, item.anchor, Judged(number, question, item) if answer.answered else None])
+        if not answer.answered:
+            options = [(number, {"value": f"{len(chat)}:{number - 1}", "label": f"[{number}] {item.citation}"})
+                       for number, item in enumerate(answer.passages, 1)]
+            chat.append({"role": "assistant", "content": _refusal_message(answer)})
+            # A refusal's passages are not judged (qa.chat_verdicts).
+            refs.append([[item.doc_id, item.anchor, None] for item in answer.passages])
+        else:
+            if answer.low_confidence:
+                chat.append({"role": "assistant", "content": f"*{WEAK_MATCH}*"})
+                refs.append([])
+            for heading, group in _by_document(answer.quotes):
+                if heading:
+                    chat.append({"role": "assistant", "content": heading})
+                    refs.append([])
+                for number, item in group:
+                    options.append((number, {"value": f"{len(chat)}:0", "label": f"[{number}] {item.citation}"}))
+                    chat.append({"role": "assistant", "content": _quote_message(item, number)})
+                    # A quote carries what a verdict on it needs.
+                    refs.append([[item.doc_id, item.anchor, Judged(number, question, item)]])
         if options:
             # Gradio shows a message's options as buttons under the latest answer, in rank order.
             chat[-1]["options"] = [option for _, option in sorted(options, key=lambda o: o[0])]
         return "", chat, asked, refs, to_markdown(answer, _base_url(request))
 
     def ref_at(refs: list, at: Any) -> list | None:
-        """[doc_id, anchor, Judged or None] of chat message `at`, or None (a question, a heading, a stale index)."""
+        """[doc_id, anchor, Judged or None] that `at` names, or None (a question, a heading, a stale index).
+
+        `at` is "7:2", the third item shown by chat message 7 (a citation button's value), or 7, a message
+        clicked, which names its item only when it shows one: a refusal's folded passages open by their buttons."""
+        message, _, item = str(at).partition(":")
         try:
-            return refs[int(at)]
+            number = int(message)
+            shown = refs[number] if number >= 0 else []
+            if not item:
+                return shown[0] if len(shown) == 1 else None
+            position = int(item)
+            return shown[position] if position >= 0 else None
         except (TypeError, ValueError, IndexError):
             return None
 
@@ -233,7 +274,7 @@ def build_ui(archive: Callable[[], Archive] | Archive) -> gr.Blocks:
 
     with gr.Blocks(title="Archive QA", analytics_enabled=False) as blocks:
         asked = gr.State([])     # the user's earlier questions, sent as `history`
-        refs = gr.State([])      # per chat message: [doc_id, anchor] of its quote, or None
+        refs = gr.State([])      # per chat message: [doc_id, anchor, Judged or None] of each item it shows
         current = gr.State(None)  # [doc_id, anchor] in the source panel
         exported = gr.State("")  # the latest answer as Markdown
         gr.Markdown("# Archive QA\nAsk the archive a question: the answer is its own words, verbatim, "

@@ -21,7 +21,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("profile",),
     ("documents",),  # parsing: text, HTML, PDF, structure, catalog
     ("chunking", "lexical"),
-    ("embedding", "shards"),
+    ("embedding", "onnx_encoder", "shards"),
     ("stores",),  # passage stores: FAISS + bm25s, Qdrant
     ("store", "indexer", "verify", "ray_ingest"),
     ("references", "query"),  # the question, analysed once
