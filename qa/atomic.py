@@ -1,12 +1,14 @@
-"""Writing a file so that a crash leaves either the old bytes or the new ones, never half of either."""
+"""Writing a file so that a crash leaves either the old bytes or the new ones, never half of either;
+and a file's sha256, by which what was written is checked when it is read back."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import uuid
 from pathlib import Path
 
-__all__ = ["write_atomically", "fsync_dir"]
+__all__ = ["write_atomically", "fsync_dir", "file_sha256"]
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -31,3 +33,12 @@ def fsync_dir(directory: Path) -> None:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file's bytes, read a megabyte at a time."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .atomic import fsync_dir
+from .atomic import file_sha256, fsync_dir
 from .config import DEFAULT_MODEL
 from .embedding import SentenceTransformerEncoder, load_encoder, resolve_model
 from .errors import QAError
@@ -86,13 +86,6 @@ def _read_layout(name: str) -> _Layout:
     return _Layout(folder, weights, settings.get("max_seq_length"), bool(settings.get("do_lower_case")))
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
 
 def _toolchain() -> dict[str, Any]:
     """The versions an export depends on; read from package metadata, so torch is not imported."""
@@ -116,7 +109,7 @@ def export_key(name: str = DEFAULT_MODEL) -> str:
 def _export_key(name: str, layout: _Layout) -> str:
     digest = hashlib.sha256()
     for path in (*layout.weights, layout.folder / "config.json"):
-        digest.update(f"{path.name}\0{_sha256(path)}\0".encode())
+        digest.update(f"{path.name}\0{file_sha256(path)}\0".encode())
     digest.update(json.dumps(_toolchain(), sort_keys=True).encode())
     last = name.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]  # "bundled:all-MiniLM-L6-v2", "models/minilm/"
     model = "".join(c if c.isalnum() or c in ".-" else "-" for c in last)
@@ -240,7 +233,7 @@ class OnnxEncoder:
             return f"{record_path} is unreadable ({exc})"
         if expected != (self.key, self.name, list(PROBE)):
             return f"{record_path} describes another export"
-        if _sha256(model) != digest:
+        if file_sha256(model) != digest:
             return f"{model} is not the file that was verified (damaged?)"
         try:
             session = self._open_session(model, 1)  # a query's thread count (qa.runtime): often kept for them
@@ -266,8 +259,8 @@ class OnnxEncoder:
                 raise QAError(f"the ONNX export of {self.name!r} disagrees with PyTorch (probe cosine {agreement:.7f} "
                               f"< {AGREEMENT}) after rebuilding {self.folder} ({problem}); use --encoder torch")
             record = {"model": self.name, "key": self.key, "toolchain": _toolchain(),
-                      "weights": {p.name: _sha256(p) for p in self._layout.weights},
-                      "onnx_sha256": _sha256(staging / "model.onnx"), "agreement": agreement,
+                      "weights": {p.name: file_sha256(p) for p in self._layout.weights},
+                      "onnx_sha256": file_sha256(staging / "model.onnx"), "agreement": agreement,
                       "probe": {"texts": list(PROBE), "vectors": reference.tolist()}}
             (staging / _RECORD).write_text(json.dumps(record, indent=1), encoding="utf-8")
             for path in staging.iterdir():

@@ -32,7 +32,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import chunking, stores
-from .atomic import fsync_dir as _fsync_dir, write_atomically as _atomic_write
+from .atomic import file_sha256, fsync_dir as _fsync_dir, write_atomically as _atomic_write
 from .embedding import Encoder
 from .errors import IndexIncompatible, IndexMissing, IndexWriteFailed
 from .profile import Profile
@@ -114,7 +114,7 @@ def open_index(index_dir: Path, model: str | None = None, store: StoreSettings |
                                 "rebuild the index")
     for name, digest in manifest["files"].items():
         path = generation / name
-        if not path.is_file() or _sha256(path) != digest:
+        if not path.is_file() or file_sha256(path) != digest:
             raise IndexIncompatible(f"{path}: missing or corrupt (sha256 differs from the manifest); rebuild the index")
     documents = tuple(_document_from_json(json.loads(line)) for line in
                       (generation / "documents.jsonl").read_text(encoding="utf-8").splitlines() if line)
@@ -183,7 +183,7 @@ def build_index(
             "store": kind,
             "counts": {"documents": len(documents), "passages": len(passages), "sentences": len(sentences)},
             "documents": {d.doc_id: {"file": d.path, "sha256": d.sha256} for d in documents},
-            "files": {str(p.relative_to(staging)): _sha256(p) for p in sorted(staging.rglob("*"))
+            "files": {str(p.relative_to(staging)): file_sha256(p) for p in sorted(staging.rglob("*"))
                       if p.is_file() and p.relative_to(staging).parts[0] != stores.UNHASHED},
         }
         manifest["checksum"] = _manifest_checksum(manifest)
@@ -323,13 +323,6 @@ def _fsync_tree(root: Path) -> None:
     for directory in [root, *(p for p in root.rglob("*") if p.is_dir())]:
         _fsync_dir(directory)
 
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _manifest_checksum(manifest: dict[str, Any]) -> str:

@@ -18,6 +18,7 @@ from conftest import CORPUS, QUESTIONS
 from fixtures_archive import archive, built_index, copy_index, encoder  # noqa: F401  (fixtures)
 from qa import embedding
 from qa.archive import Archive
+from qa.atomic import file_sha256
 from qa.cli import main
 from qa.embedding import load_encoder, resolve_model
 from qa import onnx_encoder as onnx_encoder_module
@@ -117,7 +118,7 @@ def test_a_damaged_export_is_found_and_rebuilt(onnx_encoder, tmp_path):
     rebuilt = OnnxEncoder(cache=cache)
     record = json.loads((folder / "verified.json").read_text(encoding="utf-8"))
     assert model.read_bytes() != bytes(data)
-    assert onnx_encoder_module._sha256(model) == record["onnx_sha256"]
+    assert file_sha256(model) == record["onnx_sha256"]
     assert sorted(p.name for p in cache.iterdir()) == [onnx_encoder.key], "the damaged one is gone, no staging left"
     assert cosines(rebuilt.encode(questions()[:10]), onnx_encoder.encode(questions()[:10])).min() >= AGREEMENT
 

@@ -7,7 +7,6 @@ calibration that turns a logit into a probability. Loading checks every hash fir
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..atomic import file_sha256
 from ..errors import ReaderError
 
 __all__ = ["ReaderInput", "Reader", "reader_text", "encode_pairs", "write_manifest", "verify_weights",
@@ -73,17 +73,10 @@ def encode_pairs(tokenizer, questions: Sequence[str], texts: Sequence[str], max_
                      padding=True, return_tensors="pt")
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
 
 def write_manifest(directory: Path, meta: dict) -> dict:
     """Write `reader.json`: `meta` plus the sha256 of every file beside it (the card excepted)."""
-    files = {p.name: _sha256(p) for p in sorted(directory.iterdir())
+    files = {p.name: file_sha256(p) for p in sorted(directory.iterdir())
              if p.is_file() and p.name not in (MANIFEST, "MODEL_CARD.md")}
     manifest = {**meta, "files": files}
     (directory / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
@@ -111,7 +104,7 @@ def verify_weights(directory: Path) -> dict:
         path = directory / name
         if not path.is_file():
             raise ReaderError(f"{path} is missing (listed in {MANIFEST}); {hint}")
-        if _sha256(path) != expected:
+        if file_sha256(path) != expected:
             raise ReaderError(f"{path} does not match its sha256 in {MANIFEST}: altered or "
                               f"half-copied; copy the weights again or {hint}")
     manifest["max_length"] = max_length
