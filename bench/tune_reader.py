@@ -3,9 +3,9 @@ questions it was not trained on and that the final figures do not use.
 
     python bench/tune_reader.py DIR [--shortlist 8]
 
-Tuning sets: the project's eval set (the hand weights were tuned there too) and the SQuAD 2.0
-questions of the reader's calibration articles (answerable and unanswerable), asked of the SQuAD
-archive. Every question's candidates are scored once by the hand weights and by the reader; then for
+Tuning sets: the tune half of the independent dev set (../shared/eval/archive_dev.jsonl; its report
+half is never tuned on) and the SQuAD 2.0 questions of the reader's calibration articles (answerable
+and unanswerable), asked of the SQuAD archive. Every question's candidates are scored once by the hand weights and by the reader; then for
 each blend the top candidate is checked for a gold answer, and the threshold that refuses at most 5%
 of the answerable questions is found, with the share of unanswerable ones it refuses. The held-out
 figures come from bench/reader_eval.py, on other articles.
@@ -23,8 +23,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # measure this checkout, whatever else is installed
 
-from qa.evaluation import EvalQuestion, normalise, parse_question, read_questions  # noqa: E402
-from reader_eval import index_for, squad2_rows  # noqa: E402  (bench/ is on the path: this script's folder)
+from qa.evaluation import EvalQuestion, normalise, read_questions, split_half  # noqa: E402
+from qa.reader.decision import squad2_questions  # noqa: E402
+from reader_eval import index_for  # noqa: E402  (bench/ is on the path: this script's folder)
 
 SHARED = ROOT.parent / "shared"
 BLENDS = (0.0, 0.25, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
@@ -33,8 +34,7 @@ FALSE_REFUSALS = 0.05
 
 def calibration_questions(squad: Path, v2_file: Path) -> list[EvalQuestion]:
     split = json.loads((ROOT / "qa" / "reader" / "split.json").read_text(encoding="utf-8"))
-    rows, _ = squad2_rows(squad, v2_file, set(split["calibration"]))
-    return [parse_question(row) for row in rows]
+    return squad2_questions(v2_file.parent, squad / "corpus", set(split["calibration"]))
 
 
 def scored(archive, reader_scorer, questions: list[EvalQuestion]) -> list[dict]:
@@ -90,7 +90,8 @@ def main() -> None:
     project = Archive.open(ROOT / "corpus", index_for(ROOT / "corpus"), scorer=scorer)
     squad = Archive.open(args.squad / "corpus", index_for(args.squad / "corpus"), scorer=scorer)
     configure(threads=QUERY_THREADS)
-    sets = {"project": scored(project, scorer, read_questions(ROOT / "eval" / "questions.jsonl")[: args.limit]),
+    dev = split_half(read_questions(SHARED / "eval" / "archive_dev.jsonl"), "tune")
+    sets = {"dev tune half": scored(project, scorer, dev[: args.limit]),
             "squad2 calibration": scored(squad, scorer, calibration_questions(args.squad, args.v2)[: args.limit])}
     for name, rows in sets.items():
         print(f"== {name}: {sum(r['answerable'] for r in rows)} answerable, {sum(not r['answerable'] for r in rows)} "
