@@ -241,9 +241,11 @@ class Answerer:
         if not ranked:
             return []
         best_document = self.stored.sentences[ranked[0][1]].doc_id
+        # A scorer whose scores are not close-packed sums (a probability) says how near the best to keep.
+        keep_ratio = getattr(self.scorer, "keep_ratio", settings.keep_ratio)
         # Near the best score, or from another document and scoring as an answer in its own right.
-        eligible = [c for c in ranked if c[0] >= settings.keep_ratio * ranked[0][0]
-                    or (c[0] >= self.scorer.abstain_below and self.stored.sentences[c[1]].doc_id != best_document)]
+        eligible = [c for c in ranked if c[0] > 0 and (c[0] >= keep_ratio * ranked[0][0]
+                    or (c[0] >= self.scorer.abstain_below and self.stored.sentences[c[1]].doc_id != best_document))]
         chosen: list[tuple[float, int, int]] = []
         per_paragraph: Counter[tuple[str, str]] = Counter()
         per_document: Counter[str] = Counter()

@@ -196,6 +196,9 @@ class LearnedScorer:
     logistic model (`Decision`): no hand-set weight decides; a candidate outside the shortlist scores 0."""
 
     name = "learned"
+    # Its scores are probabilities, far apart where the model is sure: the answer stage keeps the next
+    # best shortlisted candidates as further quotes, not only those within 0.7 of the best (the hand sums' rule).
+    keep_ratio = 0.0
 
     def __init__(self, reader: Reader, decision: Decision, weighted: WeightedScorer | None = None):
         self.reader = reader

@@ -77,3 +77,12 @@ def test_the_refusal_threshold_refuses_at_most_five_percent_of_the_answerable():
     threshold = refusal_threshold(best, answerable)
     assert np.mean(best[answerable] < threshold) <= 0.05
     assert np.mean(best[answerable] < np.nextafter(threshold, 1.0)) > 0.045  # the highest such threshold
+
+
+def test_the_learned_scorers_further_quotes_are_not_cut_at_the_hand_weights_ratio(archive, weights_dir):
+    # Probabilities lie far apart: the best shortlisted candidates are quoted, not only those within 0.7 of the best.
+    learned = archive.with_scorer(LearnedScorer(Reader.load(weights_dir), ONLY_DENSE))
+    answer = learned.ask("Which group is far more likely to be murdered?")
+    assert answer.answered and len(answer.quotes) >= 2
+    scores = [q.score for q in answer.quotes]
+    assert scores == sorted(scores, reverse=True) and min(scores) < 0.7 * max(scores)
