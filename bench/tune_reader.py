@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))  # measure this checkout, whatever else is install
 
 from qa.evaluation import EvalQuestion, normalise, read_questions, split_half  # noqa: E402
 from qa.reader.decision import squad2_questions  # noqa: E402
+from qa.reader.evaluate import refusal_threshold  # noqa: E402
 from reader_eval import index_for  # noqa: E402  (bench/ is on the path: this script's folder)
 
 SHARED = ROOT.parent / "shared"
@@ -64,7 +65,7 @@ def figures(rows: list[dict], blend: float) -> dict:
     top = np.mean([r["right"][best(r)[1]] for r in answerable])
     top3 = np.mean([r["right"][np.argsort(-best(r)[0], kind="stable")[:3]].any() for r in answerable])
     answerable_best = np.array([best(r)[0].max() if not r["absent"] else -1.0 for r in answerable])
-    threshold = float(np.quantile(answerable_best, FALSE_REFUSALS, method="lower"))
+    threshold = refusal_threshold(answerable_best, FALSE_REFUSALS)
     refused = [(best(r)[0].max() if len(r["hand"]) else -1.0) < threshold or r["absent"] for r in unanswerable]
     return {"top_quote": round(float(top), 3), "top_three": round(float(top3), 3), "threshold": round(threshold, 4),
             "unanswerable_refused": round(float(np.mean(refused)), 3) if refused else None,

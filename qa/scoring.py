@@ -146,13 +146,18 @@ class ReaderScorer:
         """The shortlist (indices into `candidates`), every candidate's hand score, and the reader's
         probability for each shortlisted one with the hand scorer's penalties applied."""
         hand = self.weighted.score(analysis, candidates)
-        chosen = np.argsort(-hand, kind="stable")[: self.shortlist]
+        chosen, inputs = _shortlist(hand, candidates, self.shortlist)
         if not len(chosen):
             return chosen, hand, np.zeros(0)
-        picked = [candidates[i] for i in chosen]
-        inputs = [ReaderInput(c.text, c.before, c.after, c.heading) for c in picked]
         probability = self.reader.score(analysis.searched, inputs).astype(float)
-        return chosen, hand, probability * np.array([self.weighted.penalty(c.features) for c in picked])
+        return chosen, hand, probability * np.array([self.weighted.penalty(candidates[i].features) for i in chosen])
+
+
+def _shortlist(hand: np.ndarray, candidates: Sequence[Candidate], size: int) -> tuple[np.ndarray, list[ReaderInput]]:
+    """The `size` candidates the hand scores rank best (indices, best first) and the reader's input for each."""
+    chosen = np.argsort(-hand, kind="stable")[:size]
+    return chosen, [ReaderInput(candidates[i].text, candidates[i].before, candidates[i].after, candidates[i].heading)
+                    for i in chosen]
 
 
 # What the learned decision reads of a candidate, in this order: the reader's logit, then SentenceFeatures.
@@ -209,10 +214,7 @@ class LearnedScorer:
 
     def shortlist(self, analysis: QueryAnalysis, candidates: Sequence[Candidate]) -> tuple[np.ndarray, np.ndarray]:
         """The shortlisted candidates (indices, the hand features' best first) and the reader's logit of each."""
-        hand = self.weighted.score(analysis, candidates)
-        chosen = np.argsort(-hand, kind="stable")[: self.decision.shortlist]
-        picked = [candidates[i] for i in chosen]
-        inputs = [ReaderInput(c.text, c.before, c.after, c.heading) for c in picked]
+        chosen, inputs = _shortlist(self.weighted.score(analysis, candidates), candidates, self.decision.shortlist)
         return chosen, (self.reader.logits(analysis.searched, inputs) if inputs else np.zeros(0))
 
     def score(self, analysis: QueryAnalysis, candidates: Sequence[Candidate]) -> np.ndarray:

@@ -15,7 +15,8 @@ from test_reader import weights_dir  # noqa: F401  (a real, untrained reader exp
 from qa.errors import ReaderError
 from qa.evaluation import file_blocks, normalise
 from qa.reader.data import load_split
-from qa.reader.decision import refusal_threshold, squad2_questions
+from qa.reader.decision import squad2_questions
+from qa.reader.evaluate import refusal_threshold
 from qa.reader.model import MANIFEST, Reader, write_manifest
 from qa.scoring import DECISION_FEATURES, DECISION_FILE, Decision, LearnedScorer, WeightedScorer, load_scorer
 
@@ -74,7 +75,7 @@ def test_the_refusal_threshold_refuses_at_most_five_percent_of_the_answerable():
     rng = np.random.default_rng(0)
     best = np.r_[rng.uniform(0.3, 1.0, 400), rng.uniform(0.0, 0.5, 200)]
     answerable = np.r_[np.ones(400, bool), np.zeros(200, bool)]
-    threshold = refusal_threshold(best, answerable)
+    threshold = refusal_threshold(best[answerable])
     assert np.mean(best[answerable] < threshold) <= 0.05
     assert np.mean(best[answerable] < np.nextafter(threshold, 1.0)) > 0.045  # the highest such threshold
 

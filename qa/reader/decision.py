@@ -20,8 +20,9 @@ from ..errors import ReaderError
 from ..evaluation import EvalQuestion, GoldParagraph, file_blocks, normalise
 from ..scoring import DECISION_FEATURES, Decision, LearnedScorer, decision_rows
 from .data import V2_FILE
+from .evaluate import refusal_threshold
 
-__all__ = ["squad2_questions", "Collected", "collect", "fit", "refusal_threshold"]
+__all__ = ["squad2_questions", "Collected", "collect", "fit"]
 
 FALSE_REFUSALS = 0.05  # the most answerable questions the fitted threshold may refuse
 SOLVER_STEPS = 2000  # lbfgs converges in far fewer on these eleven features
@@ -98,11 +99,6 @@ def group_best(probability: np.ndarray, groups: np.ndarray, count: int) -> np.nd
     return best
 
 
-def refusal_threshold(best: np.ndarray, answerable: np.ndarray, false_refusals: float = FALSE_REFUSALS) -> float:
-    """The threshold that refuses at most `false_refusals` of the groups whose shortlist holds the answer."""
-    return float(np.quantile(best[answerable], false_refusals, method="lower"))
-
-
 def fit(data: Collected, shortlist: int, seed: int = 0) -> tuple[Decision, dict]:
     """A logistic regression over the candidates, and the refusal threshold; with the figures on `data`."""
     from sklearn.linear_model import LogisticRegression
@@ -112,7 +108,8 @@ def fit(data: Collected, shortlist: int, seed: int = 0) -> tuple[Decision, dict]
     model = LogisticRegression(C=1.0, max_iter=SOLVER_STEPS, random_state=seed).fit(data.rows, data.labels)
     probability = model.predict_proba(data.rows)[:, 1]
     best = group_best(probability, data.groups, len(data.kinds))
-    threshold = refusal_threshold(best, data.answerable)
+    # At most FALSE_REFUSALS of the groups whose shortlist holds the answer are refused.
+    threshold = refusal_threshold(best[data.answerable], FALSE_REFUSALS)
     kinds = np.array(data.kinds)
     figures = {"groups": {kind: int((kinds == kind).sum()) for kind in sorted(set(data.kinds))},
                "candidates": int(len(data.labels)), "positives": int(data.labels.sum()),

@@ -15,7 +15,8 @@ import numpy as np
 from .data import Corpus
 from .model import ReaderInput
 
-__all__ = ["Measures", "measure", "cosine_scorer", "fit_calibration", "refusal_recall", "format_table"]
+__all__ = ["Measures", "measure", "cosine_scorer", "fit_calibration", "refusal_recall", "refusal_threshold",
+           "format_table"]
 
 Scorer = Callable[[str, Sequence[ReaderInput]], np.ndarray]
 
@@ -35,10 +36,14 @@ class Measures:
     refusal_at_5_bm25: float
 
 
+def refusal_threshold(answerable: np.ndarray, false_rate: float = 0.05) -> float:
+    """The highest threshold on the best score that refuses at most `false_rate` of the answerable questions."""
+    return float(np.quantile(answerable, false_rate, method="lower"))
+
+
 def refusal_recall(answerable: np.ndarray, unanswerable: np.ndarray, false_rate: float = 0.05) -> float:
     """Share of unanswerable questions refused when at most `false_rate` of answerable ones are."""
-    threshold = np.quantile(answerable, false_rate, method="lower")
-    return float(np.mean(unanswerable < threshold))
+    return float(np.mean(unanswerable < refusal_threshold(answerable, false_rate)))
 
 
 def _auc(positive: np.ndarray, negative: np.ndarray) -> float:
