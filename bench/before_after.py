@@ -1,6 +1,6 @@
 """Two checkouts of Archive QA measured in one run on the same questions: an earlier commit and this one.
 
-    python bench/before_after.py --before ef8bb32            # the project's set and a SQuAD sample
+    python bench/before_after.py --before ef8bb32            # the project's set, the dev set's report half, SQuAD
     python bench/before_after.py --before ef8bb32 --sample 200 --reader none
 
 Each checkout answers in a child process of its own (its code, a fresh index in a temporary
@@ -24,7 +24,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 COLUMNS = ("hit@1", "hit@5", "mrr@10", "answer_in_top_quote", "answer_in_top_three", "abstention_recall",
-           "answerable_refused")
+           "near_topic_refused", "answerable_refused", "paraphrase_top_three", "multi_source_recall")
 
 
 # -- the child: answers every question with one checkout's code ------------------------------------
@@ -122,9 +122,12 @@ def main() -> None:
     parser.add_argument("--reader", default="none", help="this checkout's sentence scorer [none]")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    from qa.evaluation import evaluate, read_questions, sample
+    from qa.evaluation import evaluate, read_questions, sample, split_half
 
     sets = {"project": (ROOT / "corpus", read_questions(ROOT / "eval" / "questions.jsonl"))}
+    dev = SHARED / "eval" / "archive_dev.jsonl"
+    if dev.is_file():  # the independent set: its report half, which nothing is tuned on
+        sets["dev report half"] = (ROOT / "corpus", split_half(read_questions(dev), "report"))
     squad = SHARED / "external" / "squad"
     if args.sample and squad.is_dir():
         sets["squad"] = (squad / "corpus", sample(read_questions(squad / "questions.jsonl"), args.sample))
